@@ -1,0 +1,69 @@
+/**
+ * The one error union of Conductor. Every expected failure that crosses a module or process boundary is one
+ * of these, discriminated by `code` (never by `instanceof`, which does not survive a process boundary).
+ * The UI switches over `code` exhaustively. Additive changes only.
+ */
+import { z } from 'zod'
+
+const message = z.string()
+
+export const FieldIssueSchema = z.object({
+  /** Dotted path of the offending field, e.g. `metadata.user.__proto__`; empty for the whole value. */
+  path: z.string(),
+  message: z.string()
+})
+export type FieldIssue = z.infer<typeof FieldIssueSchema>
+
+export const ConductorErrorSchema = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('BAD_REQUEST'), message, issues: z.array(FieldIssueSchema) }),
+  z.object({ code: z.literal('ROUTE_NOT_FOUND'), message, platform: z.string().optional() }),
+  z.object({ code: z.literal('NO_INSTANCE'), message, platform: z.string() }),
+  z.object({
+    code: z.literal('CIRCUIT_OPEN'),
+    message,
+    platform: z.string(),
+    /** Epoch ms when the breaker lets its next half-open probe through, if known. */
+    retryAtMs: z.number().optional()
+  }),
+  z.object({
+    code: z.literal('PLUGIN_TIMEOUT'),
+    message,
+    platform: z.string().optional(),
+    instanceId: z.string().optional(),
+    timeoutMs: z.number()
+  }),
+  z.object({
+    code: z.literal('PLUGIN_MEMORY'),
+    message,
+    instanceId: z.string().optional(),
+    limitBytes: z.number(),
+    peakRssBytes: z.number().optional()
+  }),
+  z.object({
+    code: z.literal('PLUGIN_CRASHED'),
+    message,
+    instanceId: z.string().optional(),
+    exitCode: z.number().nullable(),
+    signal: z.string().nullable(),
+    stderrTail: z.string().optional()
+  }),
+  z.object({
+    code: z.literal('PLUGIN_ERROR'),
+    message,
+    instanceId: z.string().optional(),
+    stack: z.string().optional()
+  }),
+  z.object({ code: z.literal('DENIED'), message, permission: z.string().optional() }),
+  z.object({ code: z.literal('DLQ_UNAVAILABLE'), message }),
+  z.object({ code: z.literal('DLQ_FULL'), message, capacity: z.number() }),
+  z.object({ code: z.literal('NOT_FOUND'), message, id: z.string() }),
+  z.object({ code: z.literal('INTERNAL'), message })
+])
+export type ConductorError = z.infer<typeof ConductorErrorSchema>
+export type ConductorErrorCode = ConductorError['code']
+
+/** Turns anything thrown at a boundary into `INTERNAL`; the stack stays on this side. */
+export function toInternalError(cause: unknown): ConductorError {
+  const text = cause instanceof Error ? cause.message : String(cause)
+  return { code: 'INTERNAL', message: text }
+}

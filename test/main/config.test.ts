@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/main/config.ts'
+
+describe('loadConfig', () => {
+  it('fills every section with its defaults when given nothing', () => {
+    const config = loadConfig()
+    expect(config.sandbox.memoryMb).toBe(512)
+    expect(config.sandbox.timeoutMs).toBe(30_000)
+    expect(config.router.timeoutMs).toBe(5_000)
+  })
+
+  it('names the offending field of a bad value', () => {
+    expect(() => loadConfig({ sandbox: { memoryMb: -1 } })).toThrow(/sandbox\.memoryMb/)
+  })
+})
