@@ -1,5 +1,89 @@
 /**
- * Plain-Node composition root: the same engine as the desktop app, with the panel served on 127.0.0.1.
- * (Filled in by the control-panel work; this entry exists so the build layout is fixed from the start.)
+ * Plain-Node composition root (`npm run serve`): the same engine as the desktop app, the built panel served
+ * on 127.0.0.1, and the panel API over a token-protected WebSocket. Prints the token URL on start, like
+ * Jupyter. Port and config file come from argv (`--port 8765 --config conductor.json`) or the environment
+ * (`CONDUCTOR_PORT`, `CONDUCTOR_CONFIG`).
  */
-console.log('Conductor headless host: not wired yet')
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { loadConfig, type ConductorConfig } from './config.ts'
+import { createPanelServer, type PanelServerOptions } from './transport/create-panel-server.ts'
+import type { EnginePort } from './transport/engine-port.ts'
+import { startWebSocketTransport } from './transport/websocket-server.ts'
+
+export interface HeadlessOptions extends PanelServerOptions {
+  engine: EnginePort
+  /** Built renderer folder; defaults to `out/renderer` next to this bundle. */
+  rendererDir?: string
+  port?: number
+  token?: string
+}
+
+export interface HeadlessHost {
+  url: string
+  port: number
+  token: string
+  close(): Promise<void>
+}
+
+/** Serves the panel for an engine the caller owns (and closes). */
+export async function startHeadless(options: HeadlessOptions): Promise<HeadlessHost> {
+  const panel = createPanelServer(options.engine, options)
+  const transport = await startWebSocketTransport({
+    server: panel.server,
+    rendererDir: options.rendererDir ?? join(import.meta.dirname, '../renderer'),
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.token === undefined ? {} : { token: options.token })
+  })
+  return {
+    url: transport.url,
+    port: transport.port,
+    token: transport.token,
+    close: async () => {
+      panel.close()
+      await transport.close()
+    }
+  }
+}
+
+export interface CliArgs {
+  port: number
+  configPath: string | null
+}
+
+/** Reads `--port N` / `--config path` (argv wins) or `CONDUCTOR_PORT` / `CONDUCTOR_CONFIG`. */
+export function parseCliArgs(argv: readonly string[], env: Record<string, string | undefined>): CliArgs {
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(name)
+    if (i >= 0) return argv[i + 1]
+    return argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1)
+  }
+  const portText = flag('--port') ?? env['CONDUCTOR_PORT'] ?? '0'
+  const port = Number(portText)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`Invalid port ${JSON.stringify(portText)}`)
+  return { port, configPath: flag('--config') ?? env['CONDUCTOR_CONFIG'] ?? null }
+}
+
+export type EngineFactory = (config: ConductorConfig) => Promise<EnginePort & { close(): Promise<void> }>
+
+/** The CLI: config → engine → panel; closes everything on SIGINT/SIGTERM. */
+export async function runHeadless(createEngine: EngineFactory, argv = process.argv.slice(2), env = process.env): Promise<HeadlessHost> {
+  const args = parseCliArgs(argv, env)
+  const config = loadConfig(args.configPath ? JSON.parse(await readFile(resolve(args.configPath), 'utf8')) : {})
+  const engine = await createEngine(config)
+  const host = await startHeadless({ engine, port: args.port })
+  console.log(`Conductor control panel is running at:\n\n    ${host.url}\n\nOpen it in a browser on this machine; the token is required.`)
+  const shutdown = (): void => {
+    void host.close().then(() => engine.close()).finally(() => process.exit(0))
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+  return host
+}
+
+// The lead wires the real engine here (src/main/engine.ts), e.g.:
+//   if (import.meta.main) await runHeadless(createEngine)
+if (import.meta.main) {
+  console.error('Conductor headless host: no engine is wired yet (src/main/engine.ts); see runHeadless().')
+  process.exitCode = 1
+}

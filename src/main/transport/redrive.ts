@@ -1,0 +1,158 @@
+/**
+ * Redrives the panel starts on top of the engine's plain DLQ operations, stepped once per update tick:
+ * - canary: retry a few entries of an error group first; retry the rest only if every canary resolved,
+ *   abort (and say why) as soon as one fails again;
+ * - when-healthy: wait until the platform's breaker is closed, then retry in batches that double each tick
+ *   (1, 2, 4 …), and pause while the breaker is not closed.
+ * Both act on exactly the set of entries that matched when the job started.
+ */
+import type { ConductorError } from '../../shared/errors.ts'
+import type { DlqFilter } from '../../shared/dlq.ts'
+import type { RedriveJob } from '../../shared/panel.ts'
+import { err, ok, type Result } from '../../shared/result.ts'
+import type { EnginePort } from './engine-port.ts'
+
+const retryable: NonNullable<DlqFilter['states']> = ['pending', 'dead']
+const maxSetSize = 5000
+
+interface JobState {
+  view: RedriveJob
+  remaining: string[]
+  /** Canary ids with the attempt-log length when they were retried. */
+  canaries: Map<string, number>
+  batch: number
+}
+
+export class RedriveCoordinator {
+  readonly #engine: EnginePort
+  readonly #jobs = new Map<string, JobState>()
+  #nextId = 1
+
+  constructor(engine: EnginePort) {
+    this.#engine = engine
+  }
+
+  jobs(): RedriveJob[] {
+    return [...this.#jobs.values()].map((job) => ({ ...job.view }))
+  }
+
+  async #matching(filter: DlqFilter): Promise<Result<string[], ConductorError>> {
+    const ids: string[] = []
+    let cursor: string | undefined
+    while (ids.length < maxSetSize) {
+      const page = await this.#engine.dlq.list(cursor === undefined ? { filter, limit: 200 } : { filter, limit: 200, cursor })
+      if (!page.ok) return page
+      ids.push(...page.value.entries.map((entry) => entry.id))
+      if (page.value.nextCursor === null || page.value.entries.length === 0) break
+      cursor = page.value.nextCursor
+    }
+    return ok(ids)
+  }
+
+  #create(kind: RedriveJob['kind'], platform: string | null, signature: string | null, ids: string[]): JobState {
+    const view: RedriveJob = {
+      jobId: `redrive-${this.#nextId++}`,
+      kind,
+      platform,
+      signature,
+      status: 'waiting',
+      detail: `${ids.length} entries matched`,
+      total: ids.length,
+      retried: 0,
+      createdAtMs: this.#engine.now()
+    }
+    const job: JobState = { view, remaining: ids, canaries: new Map(), batch: 1 }
+    this.#jobs.set(view.jobId, job)
+    return job
+  }
+
+  async startCanary(signature: string, canaryCount: number): Promise<Result<RedriveJob, ConductorError>> {
+    const ids = await this.#matching({ signature, states: retryable })
+    if (!ids.ok) return ids
+    if (ids.value.length === 0) return err({ code: 'NOT_FOUND', message: 'no retryable entries in this group', id: signature })
+    const job = this.#create('canary', null, signature, ids.value)
+    const canaryIds = job.remaining.splice(0, canaryCount)
+    for (const id of canaryIds) {
+      const detail = await this.#engine.dlq.get(id)
+      job.canaries.set(id, detail.ok ? detail.value.attempts.length : 0)
+    }
+    const retried = await this.#engine.dlq.retry(canaryIds)
+    if (!retried.ok) return retried
+    job.view.retried += retried.value.done.length
+    job.view.status = 'canary'
+    job.view.detail = `retrying ${canaryIds.length} canar${canaryIds.length === 1 ? 'y' : 'ies'} first`
+    return ok({ ...job.view })
+  }
+
+  async startWhenHealthy(platform: string, signature?: string): Promise<Result<RedriveJob, ConductorError>> {
+    const filter: DlqFilter = signature ? { platforms: [platform], signature, states: retryable } : { platforms: [platform], states: retryable }
+    const ids = await this.#matching(filter)
+    if (!ids.ok) return ids
+    const job = this.#create('when-healthy', platform, signature ?? null, ids.value)
+    job.view.detail = `waiting for the ${platform} breaker to close (${ids.value.length} entries)`
+    await this.step()
+    return ok({ ...job.view })
+  }
+
+  /** Advances every active job by one tick. */
+  async step(): Promise<void> {
+    for (const job of this.#jobs.values()) {
+      if (job.view.status === 'done' || job.view.status === 'aborted') continue
+      if (job.view.kind === 'canary') await this.#stepCanary(job)
+      else await this.#stepWhenHealthy(job)
+    }
+  }
+
+  async #stepCanary(job: JobState): Promise<void> {
+    if (job.view.status !== 'canary') return
+    let pending = 0
+    for (const [id, logLength] of job.canaries) {
+      const detail = await this.#engine.dlq.get(id)
+      if (!detail.ok) continue
+      const { entry, attempts } = detail.value
+      if (entry.state === 'resolved') continue
+      const failed = attempts.slice(logLength).find((attempt) => attempt.outcome === 'failed' || attempt.outcome === 'invalid')
+      if (failed || entry.state === 'dead') {
+        job.view.status = 'aborted'
+        const why = failed?.error?.message ?? entry.deadReason ?? entry.lastError?.message ?? 'failed'
+        job.view.detail = `canary ${id} failed again: ${why}; ${job.remaining.length} left untouched`
+        return
+      }
+      pending++
+    }
+    if (pending > 0) return
+    const rest = job.remaining.splice(0)
+    if (rest.length > 0) {
+      const retried = await this.#engine.dlq.retry(rest)
+      if (retried.ok) job.view.retried += retried.value.done.length
+    }
+    job.view.status = 'done'
+    job.view.detail = `canaries resolved; retried ${rest.length} more`
+  }
+
+  async #stepWhenHealthy(job: JobState): Promise<void> {
+    const breaker = this.#engine.live().router.platforms.find((p) => p.platform === job.view.platform)?.breaker
+    const healthy = !breaker || breaker.state === 'closed'
+    if (!healthy) {
+      if (job.view.status === 'running') {
+        job.view.status = 'paused'
+        job.view.detail = `paused: breaker ${breaker.state}${breaker.lastFailure ? ` (${breaker.lastFailure.cause})` : ''}`
+        job.batch = 1
+      }
+      return
+    }
+    const batch = job.remaining.splice(0, job.batch)
+    job.batch = Math.min(job.batch * 2, 64)
+    if (batch.length > 0) {
+      const retried = await this.#engine.dlq.retry(batch)
+      if (retried.ok) job.view.retried += retried.value.done.length
+    }
+    if (job.remaining.length === 0) {
+      job.view.status = 'done'
+      job.view.detail = `retried ${job.view.retried} of ${job.view.total}`
+    } else {
+      job.view.status = 'running'
+      job.view.detail = `ramping up: ${job.view.retried} of ${job.view.total} retried`
+    }
+  }
+}
