@@ -1,0 +1,286 @@
+/**
+ * `RequestRouter`: validate → route → balance → breaker → sandbox `execute` with the route's timeout → answer,
+ * handing failures to the dead-letter queue. Composed from `routing/*`: `plan.ts` (validation + rules),
+ * `balancer.ts`, `circuit-breaker.ts`, `outcome.ts`, `router-stats.ts`. It is also the queue's
+ * `RequestReplayer`: a retry goes through the same path without creating a new dead-letter entry, and a retry
+ * that cannot run now (open breaker, no instance) is deferred without executing.
+ */
+import { EventEmitter } from 'node:events'
+import { performance } from 'node:perf_hooks'
+import type { ConductorError } from '../../shared/errors.ts'
+import type { PlatformOutcome, RouteDecision, RouteRequest, RouteResponse, RouterSnapshot, BreakerTransition } from '../../shared/routing.ts'
+import type { DeadLetterSink, DeliveryAttempt, ReplayOutcome, RequestReplayer } from './dlq/dead-letter-port.ts'
+import { Balancer, type Candidate } from './routing/balancer.ts'
+import { PlatformBreaker } from './routing/circuit-breaker.ts'
+import { causeOf, errorOf } from './routing/outcome.ts'
+import { planRoute, type PlanContext, type PlanResult, type RoutePlan } from './routing/plan.ts'
+import type { PlatformDirectory } from './routing/platform-directory.ts'
+import { RouterConfigSchema, type RouterConfig, type RouterConfigInput } from './routing/router-config.ts'
+import { createRoutingMetrics, type RoutingMetrics } from './routing/routing-metrics.ts'
+import { RouterStats } from './routing/router-stats.ts'
+import { compileRules } from './routing/rules.ts'
+import type { SandboxRunner } from './sandbox/runner-api.ts'
+
+export interface RequestRouterOptions {
+  /** Router config (parsed here; throws on an invalid config, e.g. a rule whose regex does not compile). */
+  config?: RouterConfigInput
+  directory: PlatformDirectory
+  runner: Pick<SandboxRunner, 'execute'>
+  deadLetters?: DeadLetterSink | null
+  metrics?: RoutingMetrics
+}
+
+export interface RouterEvents {
+  breakerTransition: [BreakerTransition & { platform: string }]
+  /** Every answer of `routeRequest`, after the dead-letter hand-off. */
+  routed: [RouteResponse]
+}
+
+/** One platform's outcome plus whether the sandbox was actually asked (for replays and breaker accounting). */
+interface Delivery {
+  outcome: PlatformOutcome
+  executed: boolean
+  atMs: number
+}
+
+export class RequestRouter extends EventEmitter<RouterEvents> implements RequestReplayer {
+  readonly config: RouterConfig
+  readonly metrics: RoutingMetrics
+  private readonly ctx: PlanContext
+  private readonly runner: Pick<SandboxRunner, 'execute'>
+  private readonly deadLetters: DeadLetterSink | null
+  private readonly balancer: Balancer
+  private readonly breakers = new Map<string, PlatformBreaker>()
+  private readonly inFlight = new Map<string, number>()
+  private readonly stats: RouterStats
+
+  constructor(options: RequestRouterOptions) {
+    super()
+    const parsed = RouterConfigSchema.safeParse(options.config ?? {})
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      throw new Error(`Invalid router config:\n  ${lines.join('\n  ')}`)
+    }
+    this.config = parsed.data
+    const rules = compileRules(this.config)
+    this.ctx = { rules, limits: this.config.limits, defaultTimeoutMs: this.config.timeoutMs, directory: options.directory }
+    this.runner = options.runner
+    this.deadLetters = options.deadLetters ?? null
+    this.metrics = options.metrics ?? createRoutingMetrics()
+    this.balancer = new Balancer(this.config.balancing)
+    this.stats = new RouterStats(rules)
+    for (const rule of rules) for (const platform of rule.platforms) this.breaker(platform)
+  }
+
+  /** Pure and cheap: what would happen to this request now, without executing or changing anything. */
+  determineRoute(input: unknown): RouteDecision {
+    const plan = planRoute(input, this.ctx)
+    if (!plan.ok) return { ok: false, error: plan.error, ruleId: plan.ruleId }
+    const { platforms, request } = plan.value
+    const instances: Record<string, string> = {}
+    for (const platform of platforms) {
+      const blocked = this.breakers.get(platform)?.check() ?? null
+      if (blocked !== null) return { ok: false, error: blocked, ruleId: plan.value.ruleId }
+      const instanceId = this.balancer.peek(platform, this.candidates(platform), request.metadata)
+      if (instanceId === null) return { ok: false, error: noInstance(platform), ruleId: plan.value.ruleId }
+      instances[platform] = instanceId
+    }
+    const first = platforms[0] as string
+    return {
+      ok: true,
+      requestId: request.id,
+      platform: first,
+      platforms,
+      instanceId: instances[first] as string,
+      instances,
+      ruleId: plan.value.ruleId,
+      timeoutMs: plan.value.timeoutMs,
+      priority: plan.value.priority,
+      reason: plan.value.reason
+    }
+  }
+
+  /** Routes and executes; never rejects. Failures are answered with the error and the dead-letter id. */
+  async routeRequest(input: unknown, options: { signal?: AbortSignal } = {}): Promise<RouteResponse> {
+    const startedAt = performance.now()
+    const plan = this.plan(input, startedAt)
+    if (!plan.ok) {
+      this.stats.rejected(null)
+      this.metrics.requests.inc({ platform: 'none', rule: plan.ruleId ?? 'none', outcome: 'rejected' })
+      const response = rejected(plan, performance.now() - startedAt)
+      this.emit('routed', response)
+      return response
+    }
+    const { request, platforms, ruleId } = plan.value
+    const deliveries = await Promise.all(platforms.map((p) => this.deliver(p, request, plan.value.timeoutMs, options.signal)))
+    const failures = deliveries.filter((d) => !d.outcome.ok)
+    let dlqId: string | null = null
+    let dlqError: ConductorError | undefined
+    if (failures.length > 0) {
+      const handOff = await this.handOff(plan.value, failures)
+      dlqId = handOff.dlqId
+      dlqError = handOff.dlqError
+    }
+    const durationMs = performance.now() - startedAt
+    for (const { outcome } of deliveries) {
+      const result = outcome.ok ? 'ok' : 'failed'
+      this.stats.finished(outcome.platform, result, outcome.ok ? false : dlqId !== null)
+      this.metrics.requests.inc({ platform: outcome.platform, rule: ruleId, outcome: result })
+      this.metrics.endToEndSeconds.observe({ platform: outcome.platform, outcome: result }, durationMs / 1000)
+    }
+    const results = deliveries.map((d) => d.outcome)
+    const status = failures.length === 0 ? 'ok' : failures.length === results.length ? 'failed' : 'partial'
+    const firstError = failures[0]?.outcome
+    const response: RouteResponse = {
+      requestId: request.id,
+      ruleId,
+      ok: status === 'ok',
+      status,
+      results,
+      dlqId,
+      durationMs
+    }
+    if (firstError !== undefined && !firstError.ok) response.error = firstError.error
+    if (dlqError !== undefined) response.dlqError = dlqError
+    this.emit('routed', response)
+    return response
+  }
+
+  /** The dead-letter queue's retry path: same routing, no new dead-letter entry, no attempt burned when blocked. */
+  async replay(request: Record<string, unknown>, options: { signal?: AbortSignal } = {}): Promise<ReplayOutcome> {
+    const plan = this.plan(request, performance.now())
+    if (!plan.ok) return { kind: 'invalid', error: plan.error }
+    for (const platform of plan.value.platforms) {
+      const blocked = this.breaker(platform).check()
+      if (blocked !== null) return { kind: 'deferred', reason: blocked.message, retryAtMs: blocked.retryAtMs ?? null }
+      if (this.candidates(platform).length === 0) return { kind: 'deferred', reason: noInstance(platform).message, retryAtMs: null }
+    }
+    const deliveries = await Promise.all(plan.value.platforms.map((p) => this.deliver(p, plan.value.request, plan.value.timeoutMs, options.signal)))
+    for (const { outcome } of deliveries) {
+      this.stats.finished(outcome.platform, outcome.ok ? 'ok' : 'failed', false)
+      this.metrics.requests.inc({ platform: outcome.platform, rule: plan.value.ruleId, outcome: outcome.ok ? 'ok' : 'failed' })
+    }
+    const failed = deliveries.find((d) => !d.outcome.ok && d.executed)
+    if (failed !== undefined) return { kind: 'failed', attempt: attemptOf(failed) }
+    const blocked = deliveries.find((d) => !d.outcome.ok)
+    if (blocked !== undefined && !blocked.outcome.ok) return { kind: 'deferred', reason: blocked.outcome.error.message, retryAtMs: null }
+    const outputs = deliveries.map((d) => (d.outcome.ok ? d.outcome.output : null))
+    const response = deliveries.length === 1 ? outputs[0] : Object.fromEntries(deliveries.map((d, i) => [d.outcome.platform, outputs[i]]))
+    return { kind: 'delivered', response, attempt: null }
+  }
+
+  /** The breaker of a platform (created on first use). */
+  breaker(platform: string): PlatformBreaker {
+    let breaker = this.breakers.get(platform)
+    if (breaker === undefined) {
+      breaker = new PlatformBreaker(platform, this.config.breaker)
+      breaker.on('transition', (transition) => {
+        this.metrics.setBreakerState(platform, transition.to)
+        this.emit('breakerTransition', transition)
+      })
+      this.metrics.setBreakerState(platform, 'closed')
+      this.breakers.set(platform, breaker)
+    }
+    return breaker
+  }
+
+  /** Live state for the panel: counters kept in memory, no metric scrape. */
+  snapshot(): RouterSnapshot {
+    return this.stats.snapshot(this.config.balancing.strategy, [...this.breakers.values()], this.inFlight)
+  }
+
+  private plan(input: unknown, startedAt: number): PlanResult {
+    const plan = planRoute(input, this.ctx)
+    this.metrics.routingSeconds.observe((performance.now() - startedAt) / 1000)
+    if (plan.ok) this.stats.ruleHit(plan.value.ruleId)
+    return plan
+  }
+
+  private candidates(platform: string): Candidate[] {
+    const out: Candidate[] = []
+    for (const instance of this.ctx.directory.instancesOf(platform) ?? []) {
+      if (instance.state === 'ready' && instance.healthy) out.push({ instanceId: instance.instanceId, inFlight: this.inFlight.get(instance.instanceId) ?? 0 })
+    }
+    return out
+  }
+
+  private async deliver(platform: string, request: RouteRequest, timeoutMs: number, signal: AbortSignal | undefined): Promise<Delivery> {
+    const atMs = Date.now()
+    const started = performance.now()
+    const breaker = this.breaker(platform)
+    const blocked = breaker.check()
+    if (blocked !== null) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: blocked, durationMs: 0 } }
+    const instanceId = this.balancer.pick(platform, this.candidates(platform), request.metadata)
+    if (instanceId === null) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: noInstance(platform), durationMs: 0 } }
+    let executed = false
+    const guarded = await breaker.run(async () => {
+      executed = true
+      this.stats.routedTo(platform, instanceId)
+      this.track(platform, instanceId, +1)
+      try {
+        const result = await this.runner.execute(
+          instanceId,
+          { id: request.id, type: request.type, content: request.content, metadata: request.metadata },
+          signal === undefined ? { timeoutMs } : { timeoutMs, signal }
+        )
+        const error = errorOf(result, platform)
+        return error === null ? { ok: true, output: result.status === 'ok' ? result.output : null } : { ok: false, error, cause: causeOf(error) }
+      } catch (cause) {
+        // The runner throws only for misuse, e.g. an instance that vanished between pick and execute.
+        const error: ConductorError = { code: 'INTERNAL', message: cause instanceof Error ? cause.message : String(cause) }
+        return { ok: false, error, cause: causeOf(error) }
+      } finally {
+        this.track(platform, instanceId, -1)
+      }
+    })
+    const durationMs = performance.now() - started
+    if (guarded.rejected) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: guarded.error, durationMs } }
+    const value = guarded.value as { ok: true; output: unknown } | { ok: false; error: ConductorError }
+    return {
+      executed,
+      atMs,
+      outcome: value.ok ? { ok: true, platform, instanceId, output: value.output, durationMs } : { ok: false, platform, instanceId, error: value.error, durationMs }
+    }
+  }
+
+  private track(platform: string, instanceId: string, delta: number): void {
+    const next = (this.inFlight.get(instanceId) ?? 0) + delta
+    this.inFlight.set(instanceId, next)
+    this.metrics.inFlight.set({ platform, instance: instanceId }, next)
+  }
+
+  private async handOff(plan: RoutePlan, failures: Delivery[]): Promise<{ dlqId: string | null; dlqError?: ConductorError }> {
+    const platforms = failures.map((f) => f.outcome.platform)
+    const label = platforms.join(',')
+    if (this.deadLetters === null) return { dlqId: null, dlqError: { code: 'DLQ_UNAVAILABLE', message: 'no dead-letter queue is configured' } }
+    // A partial fan-out stores only the platforms that failed, so a retry does not deliver twice.
+    const partial = failures.length < plan.platforms.length
+    const request: RouteRequest = partial ? { ...plan.request, target: platforms } : plan.request
+    try {
+      const stored = await this.deadLetters.enqueue({
+        request: { ...request },
+        route: { platform: label, ruleId: plan.ruleId },
+        attempts: failures.map(attemptOf)
+      })
+      this.metrics.dlqHandOffs.inc({ platform: label, result: stored.ok ? 'stored' : 'error' })
+      return stored.ok ? { dlqId: stored.value.id } : { dlqId: null, dlqError: stored.error }
+    } catch (cause) {
+      this.metrics.dlqHandOffs.inc({ platform: label, result: 'error' })
+      return { dlqId: null, dlqError: { code: 'DLQ_UNAVAILABLE', message: cause instanceof Error ? cause.message : String(cause) } }
+    }
+  }
+}
+
+function noInstance(platform: string): Extract<ConductorError, { code: 'NO_INSTANCE' }> {
+  return { code: 'NO_INSTANCE', message: `no ready, healthy instance of ${platform} (all down, restarting or failing health checks)`, platform }
+}
+
+function attemptOf(delivery: Delivery): DeliveryAttempt {
+  const { outcome } = delivery
+  const error: ConductorError = outcome.ok ? { code: 'INTERNAL', message: 'not a failure' } : outcome.error
+  return { atMs: delivery.atMs, durationMs: outcome.durationMs, platform: outcome.platform, instanceId: outcome.instanceId, error }
+}
+
+function rejected(plan: Extract<PlanResult, { ok: false }>, durationMs: number): RouteResponse {
+  return { requestId: plan.requestId, ruleId: plan.ruleId, ok: false, status: 'rejected', results: [], error: plan.error, dlqId: null, durationMs }
+}

@@ -1,0 +1,182 @@
+/**
+ * Validates and sanitizes an incoming request. Never throws, whatever the input (cycles, throwing getters,
+ * proxies): every rejection is a `BAD_REQUEST` whose issues name the field and the reason.
+ *
+ * Sanitization: unicode NFC normalisation, control characters stripped except newline and tab (in `content`
+ * and every metadata string), `__proto__` / `constructor` / `prototype` keys rejected at any depth, metadata
+ * restricted to plain JSON values, limits on content length, nesting depth, entries and serialised size.
+ */
+import { randomUUID } from 'node:crypto'
+import type { ConductorError, FieldIssue } from '../../../shared/errors.ts'
+import type { Result } from '../../../shared/result.ts'
+import { RouteRequestInputSchema, type RequestLimits, type RouteRequest } from '../../../shared/routing.ts'
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+// C0 and C1 controls except \t (0x09) and \n (0x0a); DEL too.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text)
+}
+
+/** NFC-normalises and strips control characters; null when the string has unpaired surrogates. */
+export function sanitizeString(text: string): string | null {
+  if (!isWellFormed(text)) return null
+  const normalized = text.normalize('NFC')
+  return HAS_CONTROL.test(normalized) ? normalized.replace(CONTROL_CHARS, '') : normalized
+}
+
+function badRequest(issues: FieldIssue[]): ConductorError {
+  const first = issues[0]
+  const where = first && first.path !== '' ? `${first.path}: ` : ''
+  return { code: 'BAD_REQUEST', message: `Invalid request: ${where}${first?.message ?? 'invalid'}`, issues }
+}
+
+interface WalkState {
+  entries: number
+  issues: FieldIssue[]
+  limits: RequestLimits
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** Copies a metadata value into fresh plain JSON, sanitizing strings; records issues instead of throwing. */
+function cleanValue(value: unknown, path: string, depth: number, state: WalkState): unknown {
+  if (state.issues.length > 0) return undefined
+  switch (typeof value) {
+    case 'string': {
+      const clean = sanitizeString(value)
+      if (clean === null) state.issues.push({ path, message: 'contains an unpaired UTF-16 surrogate' })
+      return clean
+    }
+    case 'number':
+      if (!Number.isFinite(value)) state.issues.push({ path, message: 'must be a finite number' })
+      return value
+    case 'boolean':
+      return value
+    case 'object': {
+      if (value === null) return null
+      if (depth >= state.limits.metadataMaxDepth) {
+        state.issues.push({ path, message: `nested deeper than ${state.limits.metadataMaxDepth} levels` })
+        return undefined
+      }
+      if (Array.isArray(value)) {
+        const out: unknown[] = []
+        for (let i = 0; i < value.length; i++) {
+          if (++state.entries > state.limits.metadataMaxEntries) {
+            state.issues.push({ path, message: `more than ${state.limits.metadataMaxEntries} entries in metadata` })
+            return undefined
+          }
+          out.push(cleanValue(value[i], `${path}.${i}`, depth + 1, state))
+        }
+        return out
+      }
+      if (!isPlainObject(value)) {
+        state.issues.push({ path, message: 'must be plain JSON (objects, arrays, strings, finite numbers, booleans, null)' })
+        return undefined
+      }
+      return cleanObject(value as Record<string, unknown>, path, depth + 1, state)
+    }
+    default:
+      state.issues.push({ path, message: `must be JSON, got ${typeof value}` })
+      return undefined
+  }
+}
+
+function cleanObject(value: Record<string, unknown>, path: string, depth: number, state: WalkState): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+  for (const rawKey of Reflect.ownKeys(value)) {
+    if (typeof rawKey === 'symbol') {
+      state.issues.push({ path, message: 'symbol keys are not allowed' })
+      return out
+    }
+    const key = rawKey.normalize('NFC')
+    const keyPath = path === '' ? key : `${path}.${key}`
+    if (FORBIDDEN_KEYS.has(key)) {
+      state.issues.push({ path: keyPath, message: `the key "${key}" is not allowed (prototype pollution)` })
+      return out
+    }
+    if (HAS_CONTROL.test(key) || !isWellFormed(key)) {
+      state.issues.push({ path: keyPath, message: 'key contains control characters or unpaired surrogates' })
+      return out
+    }
+    if (++state.entries > state.limits.metadataMaxEntries) {
+      state.issues.push({ path, message: `more than ${state.limits.metadataMaxEntries} entries in metadata` })
+      return out
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(value, rawKey)
+    if (descriptor === undefined || !('value' in descriptor)) {
+      state.issues.push({ path: keyPath, message: 'accessor properties are not allowed' })
+      return out
+    }
+    out[key] = cleanValue(descriptor.value, keyPath, depth, state)
+    if (state.issues.length > 0) return out
+  }
+  // Plain prototype again, so consumers see an ordinary object (keys were checked above).
+  return Object.assign({}, out)
+}
+
+/**
+ * Validates, sanitizes and assigns an id. The metadata walk runs before anything serialises the value, so
+ * cycles and absurd depth are caught by the depth limit rather than by a stack overflow.
+ */
+export function validateRequest(input: unknown, limits: RequestLimits): Result<RouteRequest, ConductorError> {
+  try {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return { ok: false, error: badRequest([{ path: '', message: 'the request must be a JSON object' }]) }
+    }
+    const record = input as Record<string, unknown>
+    for (const key of Reflect.ownKeys(record)) {
+      if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
+        return { ok: false, error: badRequest([{ path: key, message: `the key "${key}" is not allowed (prototype pollution)` }]) }
+      }
+    }
+    // Metadata first: the shape check below would otherwise walk a cyclic or hostile object.
+    const state: WalkState = { entries: 0, issues: [], limits }
+    let metadata: Record<string, unknown> = {}
+    const rawMetadata = Object.getOwnPropertyDescriptor(record, 'metadata')?.value
+    if (rawMetadata !== undefined) {
+      if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata) || !isPlainObject(rawMetadata)) {
+        return { ok: false, error: badRequest([{ path: 'metadata', message: 'must be a plain object' }]) }
+      }
+      metadata = cleanObject(rawMetadata as Record<string, unknown>, 'metadata', 1, state)
+      if (state.issues.length > 0) return { ok: false, error: badRequest(state.issues) }
+    }
+    const shape = RouteRequestInputSchema.safeParse({ ...record, metadata })
+    if (!shape.success) {
+      const issues = shape.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message
+      }))
+      return { ok: false, error: badRequest(issues) }
+    }
+    const content = sanitizeString(shape.data.content)
+    if (content === null) return { ok: false, error: badRequest([{ path: 'content', message: 'contains an unpaired UTF-16 surrogate' }]) }
+    if (content.length > limits.contentMaxChars) {
+      return { ok: false, error: badRequest([{ path: 'content', message: `longer than ${limits.contentMaxChars} characters (${content.length})` }]) }
+    }
+    const target = shape.data.target === undefined ? undefined : [...new Set([shape.data.target].flat())]
+    if (target !== undefined && target.length > limits.targetMaxPlatforms) {
+      return { ok: false, error: badRequest([{ path: 'target', message: `more than ${limits.targetMaxPlatforms} platforms` }]) }
+    }
+    const request: RouteRequest = { id: shape.data.id ?? randomUUID(), type: shape.data.type, content, metadata }
+    if (target !== undefined) request.target = target
+    const bytes = Buffer.byteLength(JSON.stringify(request))
+    if (bytes > limits.payloadMaxBytes) {
+      return { ok: false, error: badRequest([{ path: '', message: `payload is ${bytes} bytes, over the ${limits.payloadMaxBytes}-byte limit` }]) }
+    }
+    return { ok: true, value: request }
+  } catch (cause) {
+    // A proxy or exotic object that throws on inspection: still a data answer, never an exception.
+    const why = cause instanceof Error ? cause.message : String(cause)
+    return { ok: false, error: badRequest([{ path: '', message: `the request could not be read: ${why}` }]) }
+  }
+}
