@@ -1,0 +1,340 @@
+/**
+ * The durable dead-letter queue: the router's `DeadLetterSink`, replaying through a `RequestReplayer` (the
+ * router, so an open breaker answers `deferred` and no attempt is burnt). Storage is `DlqStore` (SQLite);
+ * the rules live in `entry-transitions.ts`; this class wires store, group commit, scheduler, events, metrics.
+ *
+ * Invariants: `enqueue` resolves only after its own entry is committed; nothing is evicted to make room
+ * (full → `DLQ_FULL` + event + metric); reads never change an entry; every operator action is recorded.
+ */
+import { EventEmitter } from 'node:events'
+import type { Registry } from 'prom-client'
+import type { DlqCounts, DlqEntry, DlqEntryDetail, DlqErrorGroup, DlqEventMap, DlqEventName, DlqFilter, DlqOperatorAction, DlqPage, DlqPageRequest, DlqState } from '../../../shared/dlq.ts'
+import { DlqPageRequestSchema } from '../../../shared/dlq.ts'
+import { toInternalError, type ConductorError } from '../../../shared/errors.ts'
+import { err, ok, type Result } from '../../../shared/result.ts'
+import type { DeadLetterInput, DeadLetterSink, ReplayOutcome, RequestReplayer } from './dead-letter-port.ts'
+import type { DlqConfig } from './dlq-config.ts'
+import { createDlqMetrics, type DlqMetrics } from './dlq-metrics.ts'
+import type { DlqStore } from './dlq-store.ts'
+import { applyReplayOutcome, createEntry, markRetrying, type TransitionContext } from './entry-transitions.ts'
+import { GroupCommitter } from './group-commit.ts'
+import { RetryScheduler, systemClock, type DlqClock } from './retry-scheduler.ts'
+import { openDlqDatabase } from './sqlite-open.ts'
+import { SqliteDlqStore } from './sqlite-store.ts'
+import { DlqOperations, refusalError } from './dlq-operations.ts'
+
+export interface DeadLetterQueueOptions {
+  config: DlqConfig
+  /** Database file (`:memory:` for a throwaway store); defaults to `config.dbPath`. */
+  path?: string
+  replayer: RequestReplayer
+  clock?: DlqClock
+  /** [0, 1) source for backoff jitter. */
+  random?: () => number
+  metricsRegistry?: Registry
+  /** Unexpected failures of the background scheduler (a bug or a broken disk); default logs them. */
+  onError?: (cause: unknown) => void
+}
+
+type EmitterMap = { [K in DlqEventName]: [DlqEventMap[K]] }
+type EnqueueResult = Result<{ id: string }, ConductorError>
+const LIVE: readonly DlqState[] = ['pending', 'retrying', 'dead']
+
+type Recovery = { reason: string; movedTo: string[] } | null
+
+export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLetterSink {
+  readonly #store: DlqStore
+  readonly #config: DlqConfig
+  readonly #clock: DlqClock
+  readonly #random: () => number
+  readonly #replayer: RequestReplayer
+  readonly #metrics: DlqMetrics
+  readonly #scheduler: RetryScheduler<DlqEntry>
+  readonly #committer: GroupCommitter<DeadLetterInput, EnqueueResult>
+  readonly #counts: Record<DlqState, number>
+  readonly #abort = new AbortController()
+  readonly #recovered: Recovery
+  readonly #onError: (cause: unknown) => void
+  /** Operator actions (retry, discard, undo, edit, bulk). */
+  readonly operations: DlqOperations
+  #warned = false
+  #closed = false
+  #retentionTimer: unknown = null
+
+  /** Opens the store (moving a corrupt file aside; refusing a newer schema). Call `start()` to begin replays. */
+  static open(options: DeadLetterQueueOptions): Result<DeadLetterQueue, ConductorError> {
+    const clock = options.clock ?? systemClock
+    const path = options.path ?? options.config.dbPath
+    if (path === null) return err({ code: 'DLQ_UNAVAILABLE', message: 'No DLQ database path configured (dlq.dbPath)' })
+    const opened = openDlqDatabase(path, clock.now())
+    if (!opened.ok) return opened
+    return ok(new DeadLetterQueue(options, new SqliteDlqStore(opened.value.db), opened.value.recovered))
+  }
+
+  private constructor(options: DeadLetterQueueOptions, store: DlqStore, recovered: Recovery) {
+    super()
+    this.#store = store
+    this.#config = options.config
+    this.#clock = options.clock ?? systemClock
+    this.#random = options.random ?? Math.random
+    this.#replayer = options.replayer
+    this.#recovered = recovered
+    this.#onError = options.onError ?? ((cause) => console.error('[dlq]', cause))
+    this.#metrics = createDlqMetrics(options.metricsRegistry)
+    this.#counts = store.countsByState()
+    this.#committer = new GroupCommitter({
+      commit: (inputs) => this.#commitBatch(inputs),
+      failed: (cause) => err({ code: 'DLQ_UNAVAILABLE', message: `DLQ write failed: ${toInternalError(cause).message}` }),
+      maxBatch: options.config.groupCommit.maxBatch
+    })
+    this.#scheduler = new RetryScheduler<DlqEntry>({
+      clock: this.#clock,
+      concurrency: options.config.retryConcurrency,
+      nextDueAtMs: () => this.#store.nextDueAtMs(),
+      takeDue: (nowMs, limit) => this.#takeDue(nowMs, limit),
+      run: (entry) => this.#replay(entry),
+      onError: (cause) => this.#onError(cause)
+    })
+    this.operations = new DlqOperations({
+      store,
+      config: options.config,
+      clock: this.#clock,
+      context: () => this.#context(),
+      hasRoomFor: (n) => this.#live() + n <= this.#config.maxEntries,
+      changed: (changes, actions) => this.#changed(changes, actions),
+      capacity: () => this.#config.maxEntries
+    })
+    this.#metrics.update(this.counts())
+  }
+
+  get metricsRegistry(): Registry {
+    return this.#metrics.registry
+  }
+
+  /** When the single retry timer fires next (null when idle) — for the panel's countdown and for tests. */
+  get nextTimerAtMs(): number | null {
+    return this.#scheduler.timerAtMs
+  }
+
+  /** Reports a recovery, returns replays interrupted by a crash to `pending`, and starts the scheduler. */
+  start(): void {
+    if (this.#recovered !== null) {
+      this.emit('dlq.storeRecovered', { ...this.#recovered, atMs: this.#clock.now() })
+    }
+    const nowMs = this.#clock.now()
+    const interrupted = this.#store.transaction(() =>
+      this.#store.inState('retrying').map((entry) => {
+        this.#store.appendAttempt(entry.id, {
+          atMs: nowMs, durationMs: 0, origin: 'replay', outcome: 'interrupted', round: entry.round, n: null,
+          platform: entry.platform, instanceId: null, error: null, note: 'Conductor stopped while this replay was in flight'
+        })
+        const next: DlqEntry = { ...entry, state: 'pending', nextAttemptAtMs: nowMs, updatedAtMs: nowMs }
+        this.#store.update(next)
+        return { before: entry.state, entry: next }
+      })
+    )
+    this.#changed(interrupted, [])
+    this.#scheduler.start()
+    this.#armRetention()
+  }
+
+  enqueue(input: DeadLetterInput): Promise<EnqueueResult> {
+    if (this.#closed) return Promise.resolve(err({ code: 'DLQ_UNAVAILABLE', message: 'DLQ is closed' }))
+    if (typeof input.request?.id !== 'string' || input.request.id === '') {
+      return Promise.resolve(err({ code: 'BAD_REQUEST', message: 'request.id is required', issues: [{ path: 'request.id', message: 'required' }] }))
+    }
+    try {
+      JSON.stringify(input.request)
+    } catch (cause) {
+      const message = `request is not JSON: ${toInternalError(cause).message}`
+      return Promise.resolve(err({ code: 'BAD_REQUEST', message, issues: [{ path: 'request', message }] }))
+    }
+    return this.#committer.submit(input)
+  }
+
+  get(id: string): Result<DlqEntryDetail, ConductorError> {
+    const entry = this.#store.get(id)
+    if (entry === null) return err(refusalError(id, 'notFound', this.#config.maxEntries))
+    return ok({ entry, attempts: this.#store.attempts(id), actions: this.#store.actions(id, 1_000) })
+  }
+
+  page(request: DlqPageRequest = {}): Result<DlqPage, ConductorError> {
+    const parsed = DlqPageRequestSchema.safeParse(request)
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+      return err({ code: 'BAD_REQUEST', message: 'Invalid page request', issues })
+    }
+    const { filter, limit, cursor } = parsed.data
+    const match = cursor === undefined ? null : /^(-?\d+)\.(\d+)$/.exec(cursor)
+    if (cursor !== undefined && match === null) {
+      return err({ code: 'BAD_REQUEST', message: 'Invalid cursor', issues: [{ path: 'cursor', message: 'malformed' }] })
+    }
+    const after = match === null ? null : { lastFailedAtMs: Number(match[1]), seq: Number(match[2]) }
+    const asOfMs = this.#clock.now()
+    const { entries, total } = this.#store.page({ filter, limit, after })
+    const last = entries.length === limit ? entries.at(-1) : undefined
+    return ok({
+      entries: entries.map(({ seq: _seq, ...entry }) => entry),
+      total,
+      nextCursor: last === undefined ? null : `${last.lastFailedAtMs}.${last.seq}`,
+      asOfMs
+    })
+  }
+
+  errorGroups(filter: DlqFilter = { states: [...LIVE] }): DlqErrorGroup[] {
+    return this.#store.errorGroups(filter)
+  }
+
+  actions(entryId: string | null = null, limit = 200): DlqOperatorAction[] {
+    return this.#store.actions(entryId, limit)
+  }
+
+  counts(): DlqCounts {
+    const live = this.#live()
+    const capacity = this.#config.maxEntries
+    return {
+      ...this.#counts,
+      live,
+      capacity,
+      warningAt: Math.max(1, Math.floor(capacity * this.#config.warnAtFraction)),
+      full: live >= capacity
+    }
+  }
+
+  /** Deletes resolved/discarded entries older than the retention policy; no-op when the policy is off. */
+  sweepRetention(): string[] {
+    const { resolvedMs, discardedMs } = this.#config.retention
+    const nowMs = this.#clock.now()
+    const removed: Array<{ id: string; state: DlqState }> = this.#store.transaction(() => [
+      ...(resolvedMs === null ? [] : this.#store.deleteExpired('resolved', nowMs - resolvedMs).map((id) => ({ id, state: 'resolved' as const }))),
+      ...(discardedMs === null ? [] : this.#store.deleteExpired('discarded', nowMs - discardedMs).map((id) => ({ id, state: 'discarded' as const })))
+    ])
+    for (const { state } of removed) this.#counts[state]--
+    if (removed.length > 0) {
+      this.emit('dlq.entriesRemoved', { ids: removed.map((r) => r.id), reason: 'retention' })
+      this.#metrics.update(this.counts())
+    }
+    return removed.map((r) => r.id)
+  }
+
+  /** Commits what was enqueued, stops replays (in flight ones are aborted and resume after restart), closes. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#committer.drained()
+    this.#abort.abort()
+    if (this.#retentionTimer !== null) this.#clock.clearTimer(this.#retentionTimer)
+    await this.#scheduler.stop()
+    this.#store.close()
+  }
+
+  #live(): number {
+    return this.#counts.pending + this.#counts.retrying + this.#counts.dead
+  }
+
+  #context(): TransitionContext {
+    return { nowMs: this.#clock.now(), config: this.#config, random: this.#random }
+  }
+
+  #armRetention(): void {
+    const { resolvedMs, discardedMs, sweepIntervalMs } = this.#config.retention
+    if (resolvedMs === null && discardedMs === null) return
+    this.sweepRetention()
+    this.#retentionTimer = this.#clock.setTimer(() => {
+      if (!this.#closed) this.#armRetention()
+    }, sweepIntervalMs)
+  }
+
+  #commitBatch(inputs: readonly DeadLetterInput[]): EnqueueResult[] {
+    const ctx = this.#context()
+    const room = this.#config.maxEntries - this.#live()
+    const added: DlqEntry[] = []
+    const seen = new Set<string>()
+    const results = this.#store.transaction(() =>
+      inputs.map((input): EnqueueResult | 'full' => {
+        const id = input.request.id
+        if (seen.has(id) || this.#store.has(id)) return ok({ id })
+        if (added.length >= room) return 'full'
+        seen.add(id)
+        const { entry, attempts } = createEntry(input, ctx)
+        this.#store.insert(entry, attempts)
+        added.push(entry)
+        return ok({ id })
+      })
+    )
+    this.#counts.pending += added.length
+    for (const entry of added) this.emit('dlq.entryAdded', { entry })
+    this.#metrics.enqueued.inc({ result: 'added' }, added.length)
+    const out = results.map((result, index): EnqueueResult => {
+      if (result !== 'full') return result
+      const counts = this.counts()
+      this.#metrics.enqueued.inc({ result: 'full' })
+      this.emit('dlq.full', { counts, rejectedId: inputs[index]?.request.id ?? '' })
+      return err(refusalError(inputs[index]?.request.id ?? '', 'full', counts.capacity))
+    })
+    this.#afterCountsChanged()
+    if (added.length > 0) this.#scheduler.poke()
+    return out
+  }
+
+  #takeDue(nowMs: number, limit: number): DlqEntry[] {
+    if (limit <= 0) return []
+    const taken = this.#store.transaction(() =>
+      this.#store.due(nowMs, limit).map((entry) => {
+        const next = markRetrying(entry, nowMs)
+        this.#store.update(next)
+        return { before: entry.state, entry: next }
+      })
+    )
+    this.#changed(taken, [])
+    return taken.map((t) => t.entry)
+  }
+
+  async #replay(entry: DlqEntry): Promise<void> {
+    const signal = this.#abort.signal
+    const startedAtMs = this.#clock.now()
+    let outcome: ReplayOutcome
+    try {
+      outcome = await this.#replayer.replay(entry.request, { signal })
+    } catch (cause) {
+      const error = toInternalError(cause)
+      const durationMs = this.#clock.now() - startedAtMs
+      outcome = { kind: 'failed', attempt: { atMs: startedAtMs, durationMs, platform: entry.platform, instanceId: null, error } }
+    }
+    // Stopped mid-replay: leave it `retrying`; the next start records it as interrupted without counting it.
+    if (signal.aborted) return
+    this.#metrics.replays.inc({ outcome: outcome.kind })
+    const change = this.#store.transaction(() => {
+      const current = this.#store.get(entry.id)
+      if (current === null) return null
+      const { entry: next, attempt } = applyReplayOutcome(current, outcome, startedAtMs, this.#context())
+      this.#store.appendAttempt(entry.id, attempt)
+      this.#store.update(next)
+      return { before: current.state, entry: next }
+    })
+    if (change !== null) this.#changed([change], [])
+  }
+
+  /** Applies committed changes to the in-memory counts and tells the world. */
+  #changed(changes: ReadonlyArray<{ before: DlqState; entry: DlqEntry }>, actions: readonly DlqOperatorAction[]): void {
+    for (const { before, entry } of changes) {
+      this.#counts[before]--
+      this.#counts[entry.state]++
+      this.emit('dlq.entryUpdated', { entry, previousState: before })
+    }
+    for (const action of actions) this.emit('dlq.actionRecorded', { action })
+    this.#afterCountsChanged()
+    if (changes.some((c) => c.entry.state === 'pending')) this.#scheduler.poke()
+  }
+
+  #afterCountsChanged(): void {
+    const counts = this.counts()
+    this.#metrics.update(counts)
+    if (counts.live >= counts.warningAt && !this.#warned) {
+      this.#warned = true
+      this.emit('dlq.capacityWarning', { counts })
+    } else if (counts.live < counts.warningAt) {
+      this.#warned = false
+    }
+  }
+}

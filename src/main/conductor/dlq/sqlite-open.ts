@@ -1,0 +1,158 @@
+/**
+ * Opening the DLQ database: durability pragmas, integrity check, versioned migrations (`PRAGMA user_version`).
+ * A newer schema refuses to start (a downgrade must not scribble over data it does not understand); a corrupt
+ * or unreadable file is moved aside — never deleted — and a fresh store starts.
+ */
+import { existsSync, mkdirSync, renameSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import type { ConductorError } from '../../../shared/errors.ts'
+import { err, ok, type Result } from '../../../shared/result.ts'
+
+/** The schema version this code writes. Bump it and append a migration; never edit an old one. */
+export const DLQ_SCHEMA_VERSION = 1
+
+const MIGRATIONS: readonly string[] = [
+  // 0 -> 1
+  `CREATE TABLE entries (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     state TEXT NOT NULL,
+     platform TEXT,
+     rule_id TEXT,
+     request_json TEXT NOT NULL,
+     original_json TEXT,
+     attempt_count INTEGER NOT NULL,
+     max_attempts INTEGER NOT NULL,
+     round INTEGER NOT NULL,
+     next_attempt_at INTEGER,
+     last_delay_ms INTEGER,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     first_failed_at INTEGER NOT NULL,
+     last_failed_at INTEGER NOT NULL,
+     last_error_code TEXT,
+     last_error_message TEXT,
+     signature TEXT NOT NULL,
+     dead_reason TEXT,
+     discard_reason TEXT,
+     discarded_at INTEGER,
+     discarded_from TEXT,
+     resolved_at INTEGER
+   );
+   CREATE INDEX entries_due ON entries(state, next_attempt_at);
+   CREATE INDEX entries_state_failed ON entries(state, last_failed_at, seq);
+   CREATE INDEX entries_platform_failed ON entries(platform, last_failed_at, seq);
+   CREATE INDEX entries_signature_failed ON entries(signature, last_failed_at, seq);
+   CREATE INDEX entries_failed ON entries(last_failed_at, seq);
+   CREATE TABLE attempts (
+     entry_seq INTEGER NOT NULL REFERENCES entries(seq) ON DELETE CASCADE,
+     at_ms INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     origin TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     round INTEGER NOT NULL,
+     n INTEGER,
+     platform TEXT,
+     instance_id TEXT,
+     error_json TEXT,
+     note TEXT
+   );
+   CREATE INDEX attempts_entry ON attempts(entry_seq, at_ms);
+   CREATE TABLE actions (
+     id INTEGER PRIMARY KEY,
+     at_ms INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     entry_id TEXT,
+     reason TEXT,
+     detail_json TEXT NOT NULL
+   );
+   CREATE INDEX actions_entry ON actions(entry_id, id);
+   CREATE VIRTUAL TABLE entries_fts USING fts5(errors, payload, tokenize = 'trigram');`
+]
+
+export interface OpenedDatabase {
+  db: DatabaseSync
+  /** Set when a corrupt or unreadable file was moved aside and a fresh store started. */
+  recovered: { reason: string; movedTo: string[] } | null
+}
+
+class NewerSchemaError extends Error {}
+
+function configure(db: DatabaseSync): void {
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec('PRAGMA synchronous = FULL')
+  db.exec('PRAGMA foreign_keys = ON')
+  const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check?: string } | undefined
+  if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${check?.quick_check ?? 'no answer'}`)
+}
+
+function migrate(db: DatabaseSync): void {
+  const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number }
+  if (version > DLQ_SCHEMA_VERSION) {
+    throw new NewerSchemaError(
+      `DLQ database schema version ${version} is newer than this Conductor supports (${DLQ_SCHEMA_VERSION}); ` +
+        'refusing to start so nothing is overwritten. Upgrade Conductor or point dlq.dbPath at another file.'
+    )
+  }
+  for (let next = version; next < DLQ_SCHEMA_VERSION; next++) {
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      db.exec(MIGRATIONS[next] ?? '')
+      db.exec(`PRAGMA user_version = ${next + 1}`)
+      db.exec('COMMIT')
+    } catch (cause) {
+      db.exec('ROLLBACK')
+      throw cause
+    }
+  }
+}
+
+function openOnce(path: string): DatabaseSync {
+  const db = new DatabaseSync(path, { timeout: 5_000 })
+  try {
+    configure(db)
+    migrate(db)
+    return db
+  } catch (cause) {
+    db.close()
+    throw cause
+  }
+}
+
+function moveAside(path: string, stamp: number): string[] {
+  const moved: string[] = []
+  for (const suffix of ['', '-wal', '-shm']) {
+    const from = path + suffix
+    if (!existsSync(from)) continue
+    const to = `${path}.corrupt-${stamp}${suffix}`
+    renameSync(from, to)
+    moved.push(to)
+  }
+  return moved
+}
+
+/** Opens (creating if needed) the database at `path`; `:memory:` works for throwaway stores. */
+export function openDlqDatabase(path: string, nowMs: number): Result<OpenedDatabase, ConductorError> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  try {
+    return ok({ db: openOnce(path), recovered: null })
+  } catch (cause) {
+    if (cause instanceof NewerSchemaError) return err({ code: 'DLQ_UNAVAILABLE', message: cause.message })
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    if (path === ':memory:') return err({ code: 'DLQ_UNAVAILABLE', message: reason })
+    let movedTo: string[]
+    try {
+      movedTo = moveAside(path, nowMs)
+    } catch (moveCause) {
+      const why = moveCause instanceof Error ? moveCause.message : String(moveCause)
+      return err({ code: 'DLQ_UNAVAILABLE', message: `DLQ database ${path} unusable (${reason}); moving it aside failed: ${why}` })
+    }
+    try {
+      return ok({ db: openOnce(path), recovered: { reason, movedTo } })
+    } catch (again) {
+      const why = again instanceof Error ? again.message : String(again)
+      return err({ code: 'DLQ_UNAVAILABLE', message: `DLQ database ${path} could not be created: ${why}` })
+    }
+  }
+}
