@@ -324,7 +324,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     }
     for (const action of actions) this.emit('dlq.actionRecorded', { action })
     this.#afterCountsChanged()
-    if (changes.some((c) => c.entry.state === 'pending')) this.#scheduler.poke()
+    if (changes.length > 0) this.#scheduler.poke()
   }
 
   #afterCountsChanged(): void {
