@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { RedriveCoordinator } from '../../../src/main/transport/redrive.ts'
+import { FakeEngine } from './fake-engine.ts'
+
+async function failMany(engine: FakeEngine, platform: string, n: number): Promise<void> {
+  engine.setFailing(platform, true)
+  for (let i = 0; i < n; i++) await engine.testRoute({ type: platform, content: `GET /api/item/${i}` }, true)
+}
+
+async function signatureOf(engine: FakeEngine): Promise<string> {
+  const groups = await engine.dlq.groups()
+  if (!groups.ok) throw new Error('groups failed')
+  return groups.value.find((g) => g.code === 'PLUGIN_ERROR')!.signature
+}
+
+describe('RedriveCoordinator', () => {
+  it('retries the canaries first and the rest only once every canary resolved', async () => {
+    const engine = new FakeEngine()
+    await failMany(engine, 'android', 3)
+    const signature = await signatureOf(engine)
+    engine.resetBreaker('android', 'test')
+    engine.setFailing('android', false)
+    const redrive = new RedriveCoordinator(engine)
+    const job = await redrive.startCanary(signature, 1)
+    expect(job).toMatchObject({ ok: true, value: { status: 'canary', total: 3, retried: 1 } })
+    expect(engine.dlq.counts()).toMatchObject({ resolved: 1, pending: 2 })
+    await redrive.step()
+    expect(redrive.jobs()[0]).toMatchObject({ status: 'done', retried: 3 })
+    expect(engine.dlq.counts()).toMatchObject({ resolved: 3, pending: 0 })
+  })
+
+  it('aborts when a canary fails again and leaves the rest untouched', async () => {
+    const engine = new FakeEngine()
+    await failMany(engine, 'android', 3)
+    const signature = await signatureOf(engine)
+    engine.resetBreaker('android', 'test')
+    const redrive = new RedriveCoordinator(engine)
+    await redrive.startCanary(signature, 1)
+    await redrive.step()
+    expect(redrive.jobs()[0]).toMatchObject({ status: 'aborted', retried: 1, detail: expect.stringContaining('2 left untouched') })
+  })
+
+  it('waits while the breaker is open, then ramps up 1, 2, 4 per tick', async () => {
+    const engine = new FakeEngine()
+    await failMany(engine, 'android', 3)
+    engine.setFailing('android', false)
+    const redrive = new RedriveCoordinator(engine)
+    // 3 failures opened the breaker; the next 5 requests are CIRCUIT_OPEN dead letters too
+    for (let i = 0; i < 5; i++) await engine.testRoute({ type: 'android', content: 'GET /api/x' }, true)
+    const job = await redrive.startWhenHealthy('android')
+    expect(job).toMatchObject({ ok: true, value: { status: 'waiting', total: 8, retried: 0 } })
+    engine.resetBreaker('android', 'fixed upstream')
+    const retried: number[] = []
+    for (let i = 0; i < 4; i++) {
+      await redrive.step()
+      retried.push(redrive.jobs()[0]!.retried)
+    }
+    expect(retried).toEqual([1, 3, 7, 8])
+    expect(redrive.jobs()[0]!.status).toBe('done')
+  })
+
+  it('pauses a running redrive when the breaker opens again', async () => {
+    const engine = new FakeEngine()
+    await failMany(engine, 'android', 3)
+    for (let i = 0; i < 5; i++) await engine.testRoute({ type: 'android', content: 'GET /api/x' }, true)
+    engine.resetBreaker('android', 'try')
+    const redrive = new RedriveCoordinator(engine)
+    await redrive.startWhenHealthy('android')
+    expect(redrive.jobs()[0]!.status).toBe('running')
+    engine.forceOpenBreaker('android', 'still broken')
+    await redrive.step()
+    expect(redrive.jobs()[0]).toMatchObject({ status: 'paused', detail: expect.stringContaining('forced-open') })
+  })
+})
