@@ -5,6 +5,21 @@ export const SandboxConfigSchema = z.object({
   memoryMb: z.number().int().min(16).default(512),
   timeoutMs: z.number().int().min(1).default(30_000),
   outputBytes: z.number().int().min(1024).default(64 * 1024),
-  sampleIntervalMs: z.number().int().min(50).default(1000)
+  sampleIntervalMs: z.number().int().min(50).default(1000),
+  /** RSS watchdog period while requests are in flight (the idle period is `sampleIntervalMs`). */
+  busySampleMs: z.number().int().min(20).max(1000).default(100),
+  /** How long a child gets to acknowledge a cancel before it is considered stuck and its tree is killed. */
+  cancelGraceMs: z.number().int().min(10).default(500),
+  /** Between SIGTERM and SIGKILL when a tree is killed, and for a graceful `stop`. */
+  killGraceMs: z.number().int().min(10).default(1000),
+  /** Samples kept per instance in the ring buffer (at 1 Hz: 10 minutes). */
+  sampleBufferSize: z.number().int().min(1).default(600),
+  /** Which process host runs plugins when both exist (the utility host only inside Electron). */
+  host: z.enum(['hardened', 'utility']).default('hardened'),
+  /** A policy the chosen host cannot enforce: run it on the hardened host instead, or refuse to start it. */
+  onUnenforceablePolicy: z.enum(['use-hardened', 'refuse']).default('use-hardened'),
+  /** Override of the child entry script (default: built `sandbox-host.js`, else the source file). */
+  hostScriptPath: z.string().optional()
 })
 export type SandboxConfig = z.infer<typeof SandboxConfigSchema>
+export type SandboxConfigInput = z.input<typeof SandboxConfigSchema>

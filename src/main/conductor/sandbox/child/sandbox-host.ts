@@ -1,2 +1,189 @@
-// Entry of a sandbox child process (filled in by the sandbox work).
-export {}
+/**
+ * Entry of a sandbox child process. It runs under Node's permission model (and, where the host can, inside
+ * network/PID namespaces and a memory cgroup). Sequence: wait for `init`, run the self-test BEFORE any plugin
+ * code is loaded, import the plugin (or nothing, for an ad-hoc code sandbox), call `initialize`, report
+ * `ready`, then serve overlapping requests. Every message both ways is validated against `protocol.ts`.
+ * Kept lean on purpose: its start-up time is the sandbox's cold-start cost.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { pathToFileURL } from 'node:url'
+import { format } from 'node:util'
+import { HostMessageSchema } from '../protocol.ts'
+import type { ChildMessage, ErrorInfo, InitMessage, RequestMessage } from '../protocol.ts'
+import { runSelfTest, startEarlyProbes } from './self-test.ts'
+
+interface PluginModule {
+  initialize?: (config: unknown) => unknown
+  handleRequest?: (request: unknown, ctx: PluginContext) => unknown
+  healthCheck?: () => unknown
+  shutdown?: () => unknown
+}
+
+/** What a plugin's `handleRequest` receives besides the request. `deadlineMs` is an absolute epoch ms. */
+export interface PluginContext {
+  instanceId: string
+  requestId: string
+  deadlineMs: number
+  signal: AbortSignal
+}
+
+interface Capture {
+  text: string[]
+  bytes: number
+  truncated: boolean
+}
+
+interface RequestScope {
+  stdout: Capture
+  stderr: Capture
+}
+
+// Keep our own handle on the channel: a plugin that replaces `process.send` cannot forge our replies.
+const send = process.send?.bind(process)
+if (!send) {
+  process.stderr.write('sandbox-host: started without an IPC channel\n')
+  process.exit(70)
+}
+
+const earlyProbes = startEarlyProbes()
+const scope = new AsyncLocalStorage<RequestScope>()
+const controllers = new Map<string, AbortController>()
+const AsyncFunction = (async () => {}).constructor as new (arg: string, body: string) => (payload: unknown) => Promise<unknown>
+let outputBytes = 64 * 1024
+let instanceId = ''
+let plugin: PluginModule = {}
+
+function post(message: ChildMessage): void {
+  send!(message)
+}
+
+function append(capture: Capture, chunk: string): void {
+  if (capture.truncated) return
+  const size = Buffer.byteLength(chunk)
+  if (capture.bytes + size <= outputBytes) {
+    capture.text.push(chunk)
+    capture.bytes += size
+    return
+  }
+  const room = outputBytes - capture.bytes
+  if (room > 0) capture.text.push(Buffer.from(chunk).subarray(0, room).toString())
+  capture.bytes = outputBytes
+  capture.truncated = true
+}
+
+/** Routes console output to the request it belongs to; outside a request it goes to the real pipes. */
+function routeConsole(): void {
+  const route = (stream: 'stdout' | 'stderr', original: (...args: unknown[]) => void) =>
+    (...args: unknown[]): void => {
+      const current = scope.getStore()
+      if (current) append(current[stream], `${format(...args)}\n`)
+      else original(...args)
+    }
+  const c = console as unknown as Record<string, (...args: unknown[]) => void>
+  for (const name of ['log', 'info', 'debug'] as const) c[name] = route('stdout', c[name]!.bind(console))
+  for (const name of ['warn', 'error', 'trace'] as const) c[name] = route('stderr', c[name]!.bind(console))
+}
+
+function errorInfo(cause: unknown): ErrorInfo {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code
+    return {
+      message: cause.message,
+      ...(cause.stack ? { stack: cause.stack } : {}),
+      ...(typeof code === 'string' ? { code } : {})
+    }
+  }
+  return { message: typeof cause === 'string' ? cause : format(cause) }
+}
+
+async function run(message: RequestMessage, signal: AbortSignal): Promise<unknown> {
+  if (message.kind === 'eval') return new AsyncFunction('payload', message.code ?? '')(message.input)
+  if (message.kind === 'health') return plugin.healthCheck ? await plugin.healthCheck() : { healthy: true }
+  if (!plugin.handleRequest) throw new Error('plugin exports no handleRequest')
+  const ctx: PluginContext = { instanceId, requestId: message.id, deadlineMs: message.deadlineMs, signal }
+  return plugin.handleRequest(message.input, ctx)
+}
+
+async function serve(message: RequestMessage): Promise<void> {
+  const controller = new AbortController()
+  controllers.set(message.id, controller)
+  const captured: RequestScope = {
+    stdout: { text: [], bytes: 0, truncated: false },
+    stderr: { text: [], bytes: 0, truncated: false }
+  }
+  const cpuBefore = process.cpuUsage()
+  let output: unknown
+  let error: ErrorInfo | undefined
+  try {
+    output = await scope.run(captured, () => run(message, controller.signal))
+  } catch (cause) {
+    error = errorInfo(cause)
+  }
+  controllers.delete(message.id)
+  const cpu = process.cpuUsage(cpuBefore)
+  const common = {
+    t: 'res' as const,
+    id: message.id,
+    stdout: captured.stdout.text.join(''),
+    stderr: captured.stderr.text.join(''),
+    stdoutTruncated: captured.stdout.truncated,
+    stderrTruncated: captured.stderr.truncated,
+    cpuMs: (cpu.user + cpu.system) / 1000
+  }
+  try {
+    post(error ? { ...common, error } : { ...common, output })
+  } catch (cause) {
+    // The output could not be serialised (BigInt, a cycle…): report that instead of dying.
+    post({ ...common, error: { message: `output is not JSON-serialisable: ${errorInfo(cause).message}` } })
+  }
+}
+
+async function init(message: InitMessage): Promise<void> {
+  outputBytes = message.outputBytes
+  instanceId = message.instanceId
+  const selfTest = await runSelfTest(message, earlyProbes)
+  routeConsole()
+  try {
+    if (message.modulePath) {
+      plugin = (await import(pathToFileURL(message.modulePath).href)) as PluginModule
+      if (typeof plugin.handleRequest !== 'function') throw new Error('plugin exports no handleRequest function')
+      await plugin.initialize?.(message.pluginConfig)
+    }
+    post({ t: 'ready', selfTest })
+  } catch (cause) {
+    post({ t: 'ready', selfTest, initError: errorInfo(cause) })
+  }
+}
+
+async function shutdown(): Promise<void> {
+  try {
+    await plugin.shutdown?.()
+  } catch {
+    // A failing shutdown hook must not keep the process alive; the host stops it either way.
+  }
+  send!({ t: 'bye' }, () => process.exit(0))
+}
+
+process.on('message', (raw: unknown) => {
+  const parsed = HostMessageSchema.safeParse(raw)
+  if (!parsed.success) {
+    process.stderr.write(`sandbox-host: malformed message from host: ${parsed.error.message}\n`)
+    process.exit(70)
+  }
+  const message = parsed.data
+  switch (message.t) {
+    case 'init':
+      void init(message)
+      break
+    case 'req':
+      void serve(message)
+      break
+    case 'cancel':
+      controllers.get(message.id)?.abort(new Error('request cancelled by the host (deadline passed)'))
+      post({ t: 'cancelled', id: message.id })
+      break
+    case 'shutdown':
+      void shutdown()
+      break
+  }
+})

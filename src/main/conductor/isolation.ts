@@ -1,0 +1,265 @@
+/**
+ * `IsolatedPluginRunner`: runs platform plugins in separate, limited processes (see
+ * shared/research/ISOLATION.md). Composed from `sandbox/*`: a `ProcessHost` launches children (hardened by
+ * default; Electron's utility host when injected), a `SandboxInstance` owns one child, and this class keeps
+ * the instances, the sample ring buffer, host selection by policy, and metrics.
+ */
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { basename, dirname, isAbsolute } from 'node:path'
+import type { ConductorError } from '../../shared/errors.ts'
+import { PluginRequestSchema, type PluginRequest } from '../../shared/request.ts'
+import type { Result } from '../../shared/result.ts'
+import { err, ok } from '../../shared/result.ts'
+import {
+  SandboxLimitsOverrideSchema,
+  SandboxPolicySchema,
+  type IsolationLayer,
+  type ResourceSample,
+  type SandboxLimits,
+  type SandboxLimitsOverride,
+  type SandboxPolicy,
+  type SandboxResult
+} from '../../shared/sandbox.ts'
+import { isolationMetrics } from './metrics.ts'
+import { HardenedProcessHost } from './sandbox/hardened-host.ts'
+import { resolveHostScript, type HostScript } from './sandbox/host-script.ts'
+import type { ProcessHost } from './sandbox/process-host.ts'
+import type { ExecuteOptions, SandboxInstanceInfo, SandboxRunner, SandboxRunnerEvents, StartOptions } from './sandbox/runner-api.ts'
+import { SandboxConfigSchema, type SandboxConfig, type SandboxConfigInput } from './sandbox/sandbox-config.ts'
+import { SandboxInstance } from './sandbox/sandbox-instance.ts'
+
+/** Concatenates two captures, keeping at most `capBytes` (the head). */
+function joinCapped(first: string, second: string, capBytes: number): { text: string; truncated: boolean } {
+  const all = first + second
+  if (Buffer.byteLength(all) <= capBytes) return { text: all, truncated: false }
+  return { text: Buffer.from(all).subarray(0, capBytes).toString('utf8'), truncated: true }
+}
+
+export interface IsolatedPluginRunnerOptions {
+  /** The hardened host (default: a plain Node child of `process.execPath`). */
+  hardenedHost?: ProcessHost
+  /** Electron's utility host, injected by the Electron composition root. */
+  utilityHost?: ProcessHost
+  /** Wall clock for samples and exits (epoch ms). */
+  now?: () => number
+}
+
+interface Entry {
+  instance: SandboxInstance
+  modulePath: string
+  plugin: string
+}
+
+export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> implements SandboxRunner {
+  readonly config: SandboxConfig
+  private readonly hardened: ProcessHost
+  private readonly utility: ProcessHost | undefined
+  private readonly now: () => number
+  private readonly entries = new Map<string, Entry>()
+  private readonly ring = new Map<string, ResourceSample[]>()
+  private hostScript: HostScript | undefined
+
+  constructor(config: SandboxConfigInput = {}, options: IsolatedPluginRunnerOptions = {}) {
+    super()
+    this.config = SandboxConfigSchema.parse(config)
+    this.hardened = options.hardenedHost ?? new HardenedProcessHost()
+    this.utility = options.utilityHost
+    this.now = options.now ?? Date.now
+  }
+
+  private limits(override: SandboxLimitsOverride | undefined): SandboxLimits {
+    const parsed = SandboxLimitsOverrideSchema.safeParse(override ?? {})
+    if (!parsed.success) throw new TypeError(`invalid sandbox limits: ${parsed.error.message}`)
+    const { memoryMb, timeoutMs, outputBytes } = this.config
+    return { memoryMb, timeoutMs, outputBytes, ...parsed.data }
+  }
+
+  /** Picks the host for a policy; a policy the preferred host cannot enforce is moved or refused. */
+  private async chooseHost(policy: SandboxPolicy): Promise<Result<ProcessHost, ConductorError>> {
+    if (this.config.host !== 'utility' || !this.utility) return ok(this.hardened)
+    const caps = await this.utility.capabilities()
+    const lacking = [
+      ...(policy.networkHosts.length === 0 && !caps.network ? ['network: none'] : []),
+      ...(!caps.filesystem ? ['filesystem: own folder + scratch'] : []),
+      ...((!policy.childProcesses || !policy.workers) && !caps.processes ? ['no child processes/workers'] : [])
+    ]
+    if (lacking.length === 0) return ok(this.utility)
+    if (this.config.onUnenforceablePolicy === 'use-hardened') return ok(this.hardened)
+    return err({ code: 'DENIED', message: `refused: the utility host cannot enforce ${lacking.join(', ')} (onUnenforceablePolicy = refuse)` })
+  }
+
+  private createInstance(instanceId: string, modulePath: string | null, limits: SandboxLimits, policy: SandboxPolicy, host: ProcessHost, pluginConfig: unknown): SandboxInstance {
+    this.hostScript ??= resolveHostScript(this.config.hostScriptPath)
+    return new SandboxInstance({
+      instanceId,
+      modulePath,
+      limits,
+      policy,
+      pluginConfig,
+      host,
+      hostScript: this.hostScript,
+      killGraceMs: this.config.killGraceMs,
+      cancelGraceMs: this.config.cancelGraceMs,
+      busySampleMs: this.config.busySampleMs,
+      sampleIntervalMs: this.config.sampleIntervalMs,
+      now: this.now,
+      onState: (state) => this.emit('state', { instanceId, state, atMs: this.now() }),
+      onSample: (sample) => this.pushSample({ instanceId, pid: sample.pid, atMs: sample.atMs, cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes }),
+      onExit: (exit) => this.emit('exit', exit)
+    })
+  }
+
+  private pushSample(sample: ResourceSample): void {
+    let buffer = this.ring.get(sample.instanceId)
+    if (!buffer) this.ring.set(sample.instanceId, (buffer = []))
+    buffer.push(sample)
+    if (buffer.length > this.config.sampleBufferSize) buffer.splice(0, buffer.length - this.config.sampleBufferSize)
+    this.emit('sample', sample)
+  }
+
+  async start(modulePath: string, instanceId: string, options: StartOptions = {}): Promise<Result<SandboxInstanceInfo, ConductorError>> {
+    if (!isAbsolute(modulePath)) throw new TypeError(`modulePath must be absolute: ${modulePath}`)
+    if (!instanceId) throw new TypeError('instanceId must not be empty')
+    const existing = this.entries.get(instanceId)
+    if (existing && existing.instance.state !== 'down' && existing.instance.state !== 'stopped') {
+      throw new Error(`instance ${instanceId} is already running`)
+    }
+    const limits = this.limits(options.limits)
+    const policy = SandboxPolicySchema.parse(options.policy ?? {})
+    const host = await this.chooseHost(policy)
+    if (!host.ok) return host
+    const instance = this.createInstance(instanceId, modulePath, limits, policy, host.value, options.pluginConfig)
+    this.entries.set(instanceId, { instance, modulePath, plugin: basename(dirname(modulePath)) })
+    const started = await instance.start()
+    if (!started.ok) return started
+    return ok(this.info(instanceId)!)
+  }
+
+  private entry(instanceId: string): Entry {
+    const entry = this.entries.get(instanceId)
+    if (!entry) throw new Error(`unknown sandbox instance: ${instanceId}`)
+    return entry
+  }
+
+  private record(plugin: string, result: SandboxResult): SandboxResult {
+    isolationMetrics.record({ plugin, outcome: result.status, durationMs: result.durationMs, peakRssBytes: result.peakRssBytes })
+    return result
+  }
+
+  async execute(instanceId: string, request: PluginRequest, options: ExecuteOptions = {}): Promise<SandboxResult> {
+    const entry = this.entry(instanceId)
+    const parsed = PluginRequestSchema.safeParse(request)
+    if (!parsed.success) throw new TypeError(`invalid plugin request: ${parsed.error.message}`)
+    const timeoutMs = options.timeoutMs ?? entry.instance.options.limits.timeoutMs
+    const result = await entry.instance.run('handle', parsed.data, undefined, timeoutMs, options.signal)
+    return this.record(entry.plugin, result)
+  }
+
+  async healthCheck(instanceId: string, options: ExecuteOptions = {}): Promise<SandboxResult> {
+    const entry = this.entry(instanceId)
+    return entry.instance.run('health', undefined, undefined, options.timeoutMs ?? entry.instance.options.limits.timeoutMs, options.signal)
+  }
+
+  async stop(instanceId: string): Promise<void> {
+    const entry = this.entries.get(instanceId)
+    if (!entry) return
+    await entry.instance.stop(this.config.killGraceMs)
+    this.entries.delete(instanceId)
+  }
+
+  async executeRequest(code: string, payload: unknown, limits?: SandboxLimitsOverride): Promise<SandboxResult> {
+    if (typeof code !== 'string') throw new TypeError('code must be a string')
+    const resolved = this.limits(limits)
+    const policy = SandboxPolicySchema.parse({})
+    const instanceId = `adhoc-${randomUUID()}`
+    const instance = this.createInstance(instanceId, null, resolved, policy, this.hardened, undefined)
+    const startedAt = performance.now()
+    const started = await instance.start()
+    if (!started.ok) {
+      const e = started.error
+      const exit = instance.exit
+      const common = {
+        instanceId,
+        stdout: '',
+        stderr: e.code === 'PLUGIN_CRASHED' ? (e.stderrTail ?? '') : '',
+        stdoutTruncated: false,
+        stderrTruncated: false,
+        exitCode: exit?.exitCode ?? null,
+        signal: exit?.signal ?? null,
+        durationMs: performance.now() - startedAt,
+        peakRssBytes: 0,
+        cpuMs: 0,
+        killedBecause: exit?.detail ?? e.message
+      }
+      const error = { message: e.message }
+      if (e.code === 'PLUGIN_MEMORY') return this.record('adhoc', { status: 'memory_limit', error, limitBytes: e.limitBytes, ...common })
+      if (e.code === 'PLUGIN_TIMEOUT') return this.record('adhoc', { status: 'timeout', error, timeoutMs: e.timeoutMs, ...common })
+      if (e.code === 'DENIED') return this.record('adhoc', { status: 'denied', error, ...common })
+      return this.record('adhoc', { status: 'crashed', error, ...common })
+    }
+    this.entries.set(instanceId, { instance, modulePath: '(code)', plugin: 'adhoc' })
+    const result = await instance.run('eval', payload, code, resolved.timeoutMs)
+    await instance.stop(this.config.killGraceMs)
+    this.entries.delete(instanceId)
+    this.ring.delete(instanceId)
+    // The sandbox is gone, so its pipes are drained: add what it wrote to them outside `console.*`.
+    const raw = instance.rawOutput()
+    const fromConsole = result.status === 'ok' || result.status === 'error' || result.status === 'denied'
+    const stdout = joinCapped(fromConsole ? result.stdout : '', raw.stdout, resolved.outputBytes)
+    const stderr = joinCapped(fromConsole ? result.stderr : '', raw.stderr, resolved.outputBytes)
+    return this.record('adhoc', {
+      ...result,
+      stdout: stdout.text,
+      stderr: stderr.text,
+      stdoutTruncated: result.stdoutTruncated || raw.stdoutTruncated || stdout.truncated,
+      stderrTruncated: result.stderrTruncated || raw.stderrTruncated || stderr.truncated
+    })
+  }
+
+  private info(instanceId: string): SandboxInstanceInfo | undefined {
+    const entry = this.entries.get(instanceId)
+    if (!entry) return undefined
+    const { instance } = entry
+    return {
+      instanceId,
+      modulePath: entry.modulePath,
+      pid: instance.pid,
+      state: instance.state,
+      startedAtMs: instance.startedAtMs,
+      inFlight: instance.inFlight,
+      limits: { ...instance.options.limits },
+      isolation: instance.isolation
+    }
+  }
+
+  instances(): SandboxInstanceInfo[] {
+    return [...this.entries.keys()].map((id) => this.info(id)!).filter((info) => info !== undefined)
+  }
+
+  /** Host pids of an instance's live process tree (the panel and the no-orphan checks use it). */
+  treePids(instanceId: string): number[] {
+    return this.entry(instanceId).instance.treePids()
+  }
+
+  samples(instanceId?: string): ResourceSample[] {
+    if (instanceId !== undefined) return [...(this.ring.get(instanceId) ?? [])]
+    return [...this.ring.values()].flat().sort((a, b) => a.atMs - b.atMs)
+  }
+
+  async capabilities(): Promise<IsolationLayer[]> {
+    const host = this.config.host === 'utility' && this.utility ? this.utility : this.hardened
+    const caps = await host.capabilities()
+    const memoryBytes = this.config.memoryMb * 1024 * 1024
+    return [
+      { layer: 'process', status: 'enforced', mechanism: `${host.kind} host: separate OS process per sandbox`, evidence: 'every sandbox runs in its own child process' },
+      { layer: 'time', status: 'enforced', mechanism: 'host deadline timer + tree kill', evidence: `default deadline ${this.config.timeoutMs} ms` },
+      { layer: 'rss-watchdog', status: 'enforced-by-polling', mechanism: 'pidusage over the process tree', evidence: `every ${this.config.busySampleMs} ms while busy, cap ${memoryBytes} B` },
+      ...caps.layers
+    ]
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((id) => this.stop(id)))
+  }
+}

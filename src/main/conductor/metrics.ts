@@ -1,0 +1,47 @@
+/**
+ * Conductor's Prometheus metrics. `metricsRegistry` is the one registry every area registers into (the router
+ * adds its own metrics to it from its own file); `metricsRegistry.metrics()` yields the text exposition.
+ * `isolationMetrics.record` is called by the sandbox for every finished request.
+ */
+import { Counter, Histogram, Registry } from 'prom-client'
+import type { SandboxStatus } from '../../shared/sandbox.ts'
+
+export const metricsRegistry = new Registry()
+
+const executions = new Counter({
+  name: 'conductor_sandbox_executions_total',
+  help: 'Sandbox requests by plugin and outcome',
+  labelNames: ['plugin', 'outcome'] as const,
+  registers: [metricsRegistry]
+})
+
+const duration = new Histogram({
+  name: 'conductor_sandbox_duration_seconds',
+  help: 'Wall time of sandbox requests, in seconds',
+  labelNames: ['plugin', 'outcome'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+  registers: [metricsRegistry]
+})
+
+const peakRss = new Histogram({
+  name: 'conductor_sandbox_peak_rss_bytes',
+  help: 'Peak resident memory of the sandbox process tree seen during a request, in bytes',
+  labelNames: ['plugin'] as const,
+  buckets: [32, 64, 128, 256, 512, 1024, 2048].map((mb) => mb * 1024 * 1024),
+  registers: [metricsRegistry]
+})
+
+export interface ExecutionRecord {
+  plugin: string
+  outcome: SandboxStatus
+  durationMs: number
+  peakRssBytes: number
+}
+
+export const isolationMetrics = {
+  record(entry: ExecutionRecord): void {
+    executions.inc({ plugin: entry.plugin, outcome: entry.outcome })
+    duration.observe({ plugin: entry.plugin, outcome: entry.outcome }, entry.durationMs / 1000)
+    if (entry.peakRssBytes > 0) peakRss.observe({ plugin: entry.plugin }, entry.peakRssBytes)
+  }
+}

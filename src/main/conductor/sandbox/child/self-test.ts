@@ -1,0 +1,106 @@
+/**
+ * The child's self-test, run BEFORE any plugin code is imported: it tries each thing the policy denies and
+ * reports the error code it got. The host turns these into isolation evidence (together with what it checks
+ * from the outside), so a layer is never reported from a flag alone.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { getHeapStatistics } from 'node:v8'
+import type { InitMessage, SelfTest } from '../protocol.ts'
+
+function codeOf(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause)
+}
+
+function attempt(action: () => void, success: string): string {
+  try {
+    action()
+    return success
+  } catch (cause) {
+    return codeOf(cause)
+  }
+}
+
+/** A TCP connect to 127.0.0.1:9 (discard); resolves with the error code, or `connected`. */
+function probeConnect(): Promise<string> {
+  return new Promise((resolve) => {
+    try {
+      const socket = connect({ host: '127.0.0.1', port: 9 })
+      const timer = setTimeout(() => {
+        socket.destroy()
+        resolve('ETIMEDOUT')
+      }, 2000)
+      socket.once('connect', () => {
+        clearTimeout(timer)
+        socket.destroy()
+        resolve('connected')
+      })
+      socket.once('error', (cause) => {
+        clearTimeout(timer)
+        // ECONNREFUSED means the connect reached a live loopback: the network is NOT isolated.
+        resolve(codeOf(cause) === 'ECONNREFUSED' ? 'reachable (ECONNREFUSED)' : codeOf(cause))
+      })
+    } catch (cause) {
+      resolve(codeOf(cause))
+    }
+  })
+}
+
+async function probeChildProcess(): Promise<string> {
+  const { spawnSync } = await import('node:child_process')
+  return attempt(() => {
+    const result = spawnSync('/bin/true')
+    if (result.error) throw result.error
+  }, 'spawned')
+}
+
+async function probeWorker(): Promise<string> {
+  const { Worker } = await import('node:worker_threads')
+  return attempt(() => {
+    void new Worker('0', { eval: true }).terminate()
+  }, 'started')
+}
+
+async function probeNativeCode(): Promise<string> {
+  const addon = attempt(() => process.dlopen({ exports: {} }, '/nonexistent/conductor-probe.node'), 'loaded')
+  let ffi: string
+  try {
+    await import('node:' + 'ffi')
+    ffi = 'loaded'
+  } catch (cause) {
+    ffi = codeOf(cause)
+  }
+  return `addon: ${addon}; ffi: ${ffi}`
+}
+
+/**
+ * Starts the probes that need nothing from the host right away (at module load, while the host's `init` is
+ * still on its way), so they overlap the IPC round trip instead of adding to the cold start.
+ */
+export function startEarlyProbes(): Promise<Pick<SelfTest, 'network' | 'childProcess' | 'worker' | 'nativeCode'>> {
+  return Promise.all([probeConnect(), probeChildProcess(), probeWorker(), probeNativeCode()]).then(
+    ([network, childProcess, worker, nativeCode]) => ({ network, childProcess, worker, nativeCode })
+  )
+}
+
+export async function runSelfTest(init: InitMessage, early: ReturnType<typeof startEarlyProbes>): Promise<SelfTest> {
+  const fsRead = attempt(() => readFileSync(init.probeReadPath), 'readable')
+  const fsWrite = attempt(() => {
+    writeFileSync(init.probeWritePath, 'probe')
+    rmSync(init.probeWritePath, { force: true })
+  }, 'writable')
+  const signalHost = attempt(() => process.kill(init.hostPid, 0), 'reachable')
+  const probes = await early
+  return {
+    network: init.grants.network ? 'granted' : probes.network,
+    fsRead,
+    fsWrite,
+    childProcess: init.grants.childProcesses ? 'granted' : probes.childProcess,
+    worker: init.grants.workers ? 'granted' : probes.worker,
+    nativeCode: probes.nativeCode,
+    signalHost,
+    heapLimitBytes: getHeapStatistics().heap_size_limit,
+    envKeys: Object.keys(process.env).sort()
+  }
+}

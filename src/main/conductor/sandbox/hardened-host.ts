@@ -1,0 +1,242 @@
+/**
+ * The hardened process host: a plain Node child launched through a chain of layers, each detected by trying:
+ *
+ *   sh (joins a per-sandbox memory cgroup, then execs)
+ *     → unshare --net --pid --fork --kill-child   (no network; own PID namespace; dies with the host)
+ *       → sh (namespace init, so Node is not PID 1 and keeps normal signal semantics)
+ *         → node --permission --allow-fs-read=… --allow-fs-write=<scratch> --no-experimental-ffi
+ *              --max-old-space-size=<75 % of the budget> sandbox-host
+ *
+ * The IPC channel fd passes through every exec. In Electron, pass `process.execPath` as `nodePath` and
+ * `{ ELECTRON_RUN_AS_NODE: '1' }` as `extraEnv`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { constants } from 'node:os'
+import { randomUUID } from 'node:crypto'
+import type { IsolationLayer } from '../../../shared/sandbox.ts'
+import { MemoryCgroup, probeCgroup, type CgroupSupport } from './cgroup.ts'
+import { childrenOf, isAlive, namespaceOf, treeOf } from './proc-tree.ts'
+import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, SpawnSpec } from './process-host.ts'
+import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
+
+export interface HardenedHostOptions {
+  /** The Node binary (default `process.execPath`). */
+  nodePath?: string
+  /** Added to every child's env (e.g. `ELECTRON_RUN_AS_NODE=1`). */
+  extraEnv?: Record<string, string>
+  /** Turn layers off (e.g. to compare); by default every layer the machine supports is used. */
+  useNamespaces?: boolean
+  useCgroup?: boolean
+}
+
+// First name wins: SIGABRT before its alias SIGIOT.
+const signalNames = new Map<number, string>()
+for (const [name, number] of Object.entries(constants.signals)) if (!signalNames.has(number)) signalNames.set(number, name)
+
+export class HardenedProcessHost implements ProcessHost {
+  readonly kind = 'hardened' as const
+  private readonly nodePath: string
+  private readonly extraEnv: Record<string, string>
+  private readonly options: HardenedHostOptions
+  private probe: Promise<{ launch: LaunchProbe; cgroup: CgroupSupport | null; cgroupEvidence: string }> | undefined
+
+  constructor(options: HardenedHostOptions = {}) {
+    this.options = options
+    this.nodePath = options.nodePath ?? process.execPath
+    this.extraEnv = options.extraEnv ?? {}
+  }
+
+  private probed() {
+    this.probe ??= Promise.all([probeLaunchLayers(this.nodePath, this.extraEnv), probeCgroup()]).then(([launch, cg]) => ({
+      launch: this.options.useNamespaces === false ? { ...launch, namespaces: null } : launch,
+      cgroup: this.options.useCgroup === false ? null : cg.support,
+      cgroupEvidence: this.options.useCgroup === false ? 'disabled by configuration' : cg.evidence
+    }))
+    return this.probe
+  }
+
+  async capabilities(): Promise<HostCapabilities> {
+    const { launch, cgroup, cgroupEvidence } = await this.probed()
+    const layers: IsolationLayer[] = [...launch.layers]
+    layers.push(
+      cgroup
+        ? { layer: 'cgroup-memory', status: 'enforced', mechanism: `cgroup v${cgroup.version} memory limit`, evidence: cgroupEvidence }
+        : { layer: 'cgroup-memory', status: 'unavailable', mechanism: 'cgroup memory limit', evidence: cgroupEvidence }
+    )
+    return {
+      network: launch.namespaces !== null || launch.permissionDeniesNetwork,
+      filesystem: launch.permission,
+      processes: launch.permission,
+      layers
+    }
+  }
+
+  async spawn(spec: SpawnSpec): Promise<ProcessHandle> {
+    const { launch, cgroup } = await this.probed()
+    if (!launch.permission) throw new Error(`${this.nodePath} does not support --permission; refusing to run a sandbox`)
+    const heapMb = Math.max(8, Math.floor(spec.memoryMb * 0.75))
+    const p = spec.permissions
+    const nodeArgs = [
+      '--permission',
+      ...p.fsRead.map((path) => `--allow-fs-read=${path}`),
+      ...p.fsWrite.map((path) => `--allow-fs-write=${path}`),
+      ...(p.network && launch.allowNetFlag ? ['--allow-net'] : []),
+      ...(p.childProcesses ? ['--allow-child-process'] : []),
+      ...(p.workers ? ['--allow-worker'] : []),
+      ...(p.nativeAddons ? ['--allow-addons'] : []),
+      ...(launch.ffiFlag ? ['--no-experimental-ffi'] : []),
+      `--max-old-space-size=${heapMb}`,
+      spec.scriptPath
+    ]
+    let command = [this.nodePath, ...nodeArgs]
+    const ns = launch.namespaces
+    if (ns) {
+      const unshare = [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', '--fork', '--kill-child']
+      command = [...unshare, '/bin/sh', '-c', '"$@"; exit $?', 'sh', ...command]
+    }
+    let group: MemoryCgroup | null = null
+    if (cgroup) {
+      group = MemoryCgroup.create(cgroup, `conductor-${spec.instanceId.replace(/[^\w.-]/g, '_').slice(0, 40)}-${randomUUID().slice(0, 8)}`, spec.memoryMb * 1024 * 1024)
+      command = ['/bin/sh', '-c', 'echo $$ > "$1" || exit 121; shift; exec "$@"', 'sh', group.procsFile, ...command]
+    }
+    const child = spawn(command[0]!, command.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...spec.env, ...this.extraEnv },
+      cwd: spec.cwd,
+      detached: true
+    })
+    return new HardenedHandle(child, ns !== null, !p.network && ns !== null, group)
+  }
+}
+
+class HardenedHandle implements ProcessHandle {
+  private readonly child: ChildProcess
+  private readonly pidNamespace: boolean
+  private readonly netNamespace: boolean
+  private readonly group: MemoryCgroup | null
+  private nodePid: number | undefined
+  private exited: ExitInfo | undefined
+  private readonly exitListeners: ((info: ExitInfo) => void)[] = []
+
+  constructor(child: ChildProcess, pidNamespace: boolean, netNamespace: boolean, group: MemoryCgroup | null) {
+    this.child = child
+    this.pidNamespace = pidNamespace
+    this.netNamespace = netNamespace
+    this.group = group
+    child.on('error', () => {
+      // A spawn failure also emits 'exit' (or 'close'); the handle reports it there.
+    })
+    // 'close' rather than 'exit': by then the stdio pipes are drained, so the output buffers are complete.
+    child.once('close', (code, signal) => void this.finish(code, signal))
+  }
+
+  private async finish(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    let exitCode = code
+    let exitSignal: string | null = signal
+    // In a PID namespace the init shell reports a signalled Node as status 128+n.
+    if (this.pidNamespace && code !== null && code > 128 && signalNames.has(code - 128)) {
+      exitSignal = signalNames.get(code - 128)!
+      exitCode = null
+    }
+    const oomKilled = this.group?.oomKilled() ?? false
+    await this.group?.remove()
+    this.exited = { exitCode, signal: exitSignal, oomKilled }
+    for (const listener of this.exitListeners) listener(this.exited)
+  }
+
+  get pid(): number | undefined {
+    if (this.nodePid !== undefined || this.child.pid === undefined) return this.nodePid ?? this.child.pid
+    if (!this.pidNamespace) return (this.nodePid = this.child.pid)
+    // unshare → namespace init (sh) → node
+    const init = childrenOf(this.child.pid)[0]
+    const node = init === undefined ? undefined : childrenOf(init)[0]
+    if (node !== undefined) this.nodePid = node
+    return node
+  }
+
+  get stdout() {
+    return this.child.stdout
+  }
+
+  get stderr() {
+    return this.child.stderr
+  }
+
+  send(message: unknown): void {
+    if (this.child.connected) this.child.send(message as object, (error) => void error)
+  }
+
+  onMessage(listener: (message: unknown) => void): void {
+    this.child.on('message', listener)
+  }
+
+  onExit(listener: (info: ExitInfo) => void): void {
+    if (this.exited) listener(this.exited)
+    else this.exitListeners.push(listener)
+  }
+
+  treePids(): number[] {
+    const pid = this.pid
+    return pid === undefined || this.exited ? [] : treeOf(pid)
+  }
+
+  kill(graceMs: number): Promise<void> {
+    if (this.exited) return Promise.resolve()
+    const done = new Promise<void>((resolve) => this.onExit(() => resolve()))
+    for (const pid of this.treePids()) signal(pid, 'SIGTERM')
+    if (!this.pidNamespace && this.child.pid !== undefined) signal(-this.child.pid, 'SIGTERM')
+    const timer = setTimeout(() => this.killNow(), graceMs)
+    void done.then(() => clearTimeout(timer))
+    return done
+  }
+
+  private killNow(): void {
+    const root = this.child.pid
+    if (root === undefined) return
+    const all = treeOf(root)
+    // SIGKILL on the root: with --kill-child the namespace init dies too, and the kernel then kills every
+    // process left in the PID namespace. Without a namespace, the process group and the known tree.
+    for (const pid of all) signal(pid, 'SIGKILL')
+    if (!this.pidNamespace) signal(-root, 'SIGKILL')
+  }
+
+  verify(): IsolationLayer[] {
+    const pid = this.pid
+    const layers: IsolationLayer[] = []
+    if (pid === undefined) return layers
+    const hostNet = namespaceOf('self', 'net')
+    const childNet = namespaceOf(pid, 'net')
+    if (this.netNamespace && childNet && childNet !== hostNet) {
+      layers.push({ layer: 'network', status: 'enforced', mechanism: 'network namespace (unshare --net)', evidence: `/proc/${pid}/ns/net is ${childNet}, host is ${hostNet}` })
+    }
+    const hostPidNs = namespaceOf('self', 'pid')
+    const childPidNs = namespaceOf(pid, 'pid')
+    if (this.pidNamespace && childPidNs && childPidNs !== hostPidNs) {
+      layers.push({ layer: 'signals', status: 'enforced', mechanism: 'PID namespace (unshare --pid)', evidence: `/proc/${pid}/ns/pid is ${childPidNs}, host is ${hostPidNs}` })
+    }
+    if (this.group) {
+      const limit = this.group.readLimitBytes()
+      const joined = this.group.pids().includes(pid)
+      layers.push({
+        layer: 'cgroup-memory',
+        status: joined ? 'enforced' : 'unavailable',
+        mechanism: `cgroup v${this.group.version} ${this.group.limitFile}`,
+        evidence: `${this.group.dir}: limit reads back ${limit} B; pid ${pid} ${joined ? 'is' : 'is NOT'} in cgroup.procs`
+      })
+    }
+    return layers
+  }
+
+  /** For tests: whether any process of this sandbox is still alive. */
+  anyAlive(): boolean {
+    return this.child.pid !== undefined && isAlive(this.child.pid)
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name)
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Builds a sandbox's honest isolation report from evidence only: what the host verified from the outside
+ * (namespace ids, cgroup read-back) and what the child's self-test observed before plugin code loaded.
+ * A layer is `enforced` only with outside evidence; the permission model alone is `advisory`.
+ */
+import type { IsolationLayer, SandboxLimits, SandboxPolicy } from '../../../shared/sandbox.ts'
+import type { SelfTest } from './protocol.ts'
+
+export interface ReportInput {
+  hostKind: 'hardened' | 'utility'
+  pid: number
+  verified: IsolationLayer[]
+  selfTest: SelfTest
+  policy: SandboxPolicy
+  limits: SandboxLimits
+  envKeys: string[]
+  busySampleMs: number
+  killGraceMs: number
+}
+
+const denied = (code: string): boolean => code === 'ERR_ACCESS_DENIED'
+
+function permissionLayer(
+  layer: IsolationLayer['layer'],
+  granted: boolean,
+  observed: string,
+  what: string
+): IsolationLayer {
+  if (granted) return { layer, status: 'unavailable', mechanism: 'granted by policy', evidence: `${what} allowed for this plugin` }
+  if (denied(observed)) {
+    return { layer, status: 'advisory', mechanism: 'Node permission model', evidence: `self-test ${what} before plugin load: ${observed}` }
+  }
+  return { layer, status: 'unavailable', mechanism: 'none', evidence: `self-test ${what} before plugin load: ${observed}` }
+}
+
+export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
+  const { selfTest, policy, limits, verified } = input
+  const find = (name: IsolationLayer['layer']) => verified.find((layer) => layer.layer === name)
+  const memoryBytes = limits.memoryMb * 1024 * 1024
+  const layers: IsolationLayer[] = [
+    { layer: 'process', status: 'enforced', mechanism: `${input.hostKind} host: separate OS process`, evidence: `host pid ${input.pid}` },
+    {
+      layer: 'time',
+      status: 'enforced',
+      mechanism: 'host deadline timer; tree kill (SIGTERM, SIGKILL after grace) when the child does not acknowledge a cancel',
+      evidence: `default deadline ${limits.timeoutMs} ms, kill grace ${input.killGraceMs} ms`
+    },
+    selfTest.heapLimitBytes <= memoryBytes
+      ? { layer: 'heap', status: 'enforced', mechanism: 'V8 --max-old-space-size', evidence: `child reads back heap_size_limit ${selfTest.heapLimitBytes} B (budget ${memoryBytes} B)` }
+      : { layer: 'heap', status: 'unavailable', mechanism: 'V8 --max-old-space-size', evidence: `child reads back heap_size_limit ${selfTest.heapLimitBytes} B, above the ${memoryBytes} B budget (flag dropped?)` },
+    {
+      layer: 'rss-watchdog',
+      status: 'enforced-by-polling',
+      mechanism: 'pidusage over the whole process tree',
+      evidence: `every ${input.busySampleMs} ms while busy; kill above ${memoryBytes} B`
+    },
+    find('cgroup-memory') ?? { layer: 'cgroup-memory', status: 'unavailable', mechanism: 'cgroup memory limit', evidence: 'host has no usable memory cgroup' }
+  ]
+
+  const netns = find('network')
+  const networkOpen = selfTest.network === 'connected' || selfTest.network.startsWith('reachable')
+  if (policy.networkHosts.length > 0) {
+    layers.push({ layer: 'network', status: 'unavailable', mechanism: 'granted by policy', evidence: `network allowed (${policy.networkHosts.join(', ')}); per-host filtering is not enforced` })
+  } else if (netns && !networkOpen) {
+    layers.push({ ...netns, evidence: `${netns.evidence}; self-test connect to 127.0.0.1: ${selfTest.network}` })
+  } else if (denied(selfTest.network)) {
+    layers.push({ layer: 'network', status: 'advisory', mechanism: 'Node permission model', evidence: `self-test connect to 127.0.0.1: ${selfTest.network}` })
+  } else {
+    layers.push({ layer: 'network', status: 'unavailable', mechanism: 'none', evidence: `self-test connect to 127.0.0.1: ${selfTest.network}` })
+  }
+
+  layers.push(
+    permissionLayer('filesystem-read', false, selfTest.fsRead, 'read outside the allow-list'),
+    permissionLayer('filesystem-write', false, selfTest.fsWrite, 'write outside scratch'),
+    permissionLayer('child-processes', policy.childProcesses, selfTest.childProcess, 'spawn'),
+    permissionLayer('workers', policy.workers, selfTest.worker, 'new Worker')
+  )
+  const nativeDenied = /addon: ERR_(DLOPEN_DISABLED|ACCESS_DENIED)/.test(selfTest.nativeCode) && !selfTest.nativeCode.includes('ffi: loaded')
+  layers.push(
+    policy.nativeAddons
+      ? { layer: 'native-code', status: 'unavailable', mechanism: 'granted by policy', evidence: 'addons allowed for this plugin' }
+      : nativeDenied
+        ? { layer: 'native-code', status: 'advisory', mechanism: 'Node permission model + --no-experimental-ffi', evidence: `self-test ${selfTest.nativeCode}` }
+        : { layer: 'native-code', status: 'unavailable', mechanism: 'none', evidence: `self-test ${selfTest.nativeCode}` }
+  )
+
+  const pidns = find('signals')
+  if (pidns && selfTest.signalHost === 'ESRCH') {
+    layers.push({ ...pidns, evidence: `${pidns.evidence}; self-test kill(hostPid, 0): ESRCH` })
+  } else {
+    layers.push({ layer: 'signals', status: 'unavailable', mechanism: 'none', evidence: `self-test kill(hostPid, 0): ${selfTest.signalHost}` })
+  }
+
+  const unexpected = selfTest.envKeys.filter((key) => !input.envKeys.includes(key) && !key.startsWith('NODE_CHANNEL_'))
+  layers.push(
+    unexpected.length === 0
+      ? { layer: 'environment', status: 'enforced', mechanism: 'explicit minimal environment', evidence: `child sees only ${selfTest.envKeys.join(', ')}` }
+      : { layer: 'environment', status: 'unavailable', mechanism: 'explicit minimal environment', evidence: `child also sees ${unexpected.join(', ')}` }
+  )
+  return layers
+}
+
+/** Layers the policy requires but the report shows not in force: a reason to refuse the sandbox. */
+export function missingRequiredLayers(layers: IsolationLayer[], policy: SandboxPolicy): IsolationLayer[] {
+  const required = new Set<IsolationLayer['layer']>(['filesystem-read', 'filesystem-write', 'environment'])
+  if (policy.networkHosts.length === 0) required.add('network')
+  if (!policy.childProcesses) required.add('child-processes')
+  if (!policy.workers) required.add('workers')
+  return layers.filter((layer) => required.has(layer.layer) && layer.status === 'unavailable')
+}

@@ -1,0 +1,60 @@
+/**
+ * Linux /proc helpers for the host side: a process's children and descendants, namespace ids, liveness.
+ * Used to kill and sample exactly a sandbox's tree and to collect isolation evidence from the outside.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+
+/** Direct children of `pid` (all threads), or [] when it is gone. */
+export function childrenOf(pid: number): number[] {
+  try {
+    const out: number[] = []
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim()
+      if (text) for (const part of text.split(/\s+/)) out.push(Number(part))
+    }
+    return out
+  } catch {
+    return []
+  }
+}
+
+/** `pid` and everything below it. */
+export function treeOf(pid: number): number[] {
+  const out: number[] = []
+  const queue = [pid]
+  while (queue.length > 0) {
+    const next = queue.shift()!
+    if (out.includes(next)) continue
+    out.push(next)
+    queue.push(...childrenOf(next))
+  }
+  return out
+}
+
+/** The namespace id (`net:[4026531833]`) of a process, or null when it cannot be read. */
+export function namespaceOf(pid: number | 'self', kind: 'net' | 'pid' | 'mnt'): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/${kind}`)
+  } catch {
+    return null
+  }
+}
+
+/** True while the pid exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    return state !== 'Z' && state !== 'X'
+  } catch {
+    return false
+  }
+}
+
+/** Every live pid whose `kind` namespace is `namespace` (a scan of /proc; for checks, not hot paths). */
+export function pidsInNamespace(kind: 'net' | 'pid', namespace: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => namespaceOf(pid, kind) === namespace && isAlive(pid))
+}

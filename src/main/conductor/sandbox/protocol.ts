@@ -1,0 +1,99 @@
+/**
+ * The message protocol between the host and a sandbox child, validated with zod on both ends. Written with
+ * `zod/mini` on purpose: the child imports this file before anything else, and the full zod build costs a
+ * sandbox more start-up time than a whole raw `node` spawn. Imports only `zod/mini`.
+ */
+import * as z from 'zod/mini'
+
+const id = z.string()
+
+/** What the child measured about its own confinement BEFORE any plugin code was loaded. */
+export const SelfTestSchema = z.object({
+  /** Error code of a TCP connect to 127.0.0.1 (`ERR_ACCESS_DENIED`, `ENETUNREACH`…), or `connected`. */
+  network: z.string(),
+  /** Error code of reading a file outside the allow-list, or `readable`. */
+  fsRead: z.string(),
+  /** Error code of writing outside the scratch dir, or `writable`. */
+  fsWrite: z.string(),
+  /** Error code of spawning a child process, or `spawned`. */
+  childProcess: z.string(),
+  /** Error code of starting a Worker, or `started`. */
+  worker: z.string(),
+  /** Error codes of loading a native addon and of importing `node:ffi`, or `loaded`. */
+  nativeCode: z.string(),
+  /** Error code of signalling the host's pid (signal 0), or `reachable`. */
+  signalHost: z.string(),
+  /** V8's heap size limit as the child reads it back, in bytes. */
+  heapLimitBytes: z.number(),
+  /** Names of the environment variables the child sees. */
+  envKeys: z.array(z.string())
+})
+export type SelfTest = z.infer<typeof SelfTestSchema>
+
+export const InitMessageSchema = z.object({
+  t: z.literal('init'),
+  instanceId: id,
+  /** Absolute path of the plugin module, or null for an ad-hoc code sandbox. */
+  modulePath: z.nullable(z.string()),
+  pluginConfig: z.optional(z.unknown()),
+  outputBytes: z.number(),
+  /** Where the self-test tries to read and write (paths the policy denies), and the host pid to signal. */
+  probeReadPath: z.string(),
+  probeWritePath: z.string(),
+  hostPid: z.number(),
+  /** Skip the checks whose capability the policy grants (e.g. no connect test when network is granted). */
+  grants: z.object({ network: z.boolean(), childProcesses: z.boolean(), workers: z.boolean() })
+})
+
+export const RequestMessageSchema = z.object({
+  t: z.literal('req'),
+  id,
+  kind: z.enum(['handle', 'health', 'eval']),
+  /** The plugin request (`handle`), or the payload (`eval`). */
+  input: z.optional(z.unknown()),
+  /** The async function body (`eval` only). */
+  code: z.optional(z.string()),
+  /** Absolute epoch ms at which the host gives up on this request. */
+  deadlineMs: z.number()
+})
+
+export const HostMessageSchema = z.discriminatedUnion('t', [
+  InitMessageSchema,
+  RequestMessageSchema,
+  z.object({ t: z.literal('cancel'), id }),
+  z.object({ t: z.literal('shutdown') })
+])
+export type HostMessage = z.infer<typeof HostMessageSchema>
+export type InitMessage = z.infer<typeof InitMessageSchema>
+export type RequestMessage = z.infer<typeof RequestMessageSchema>
+
+export const ErrorInfoSchema = z.object({
+  message: z.string(),
+  stack: z.optional(z.string()),
+  code: z.optional(z.string())
+})
+
+const captured = {
+  stdout: z.string(),
+  stderr: z.string(),
+  stdoutTruncated: z.boolean(),
+  stderrTruncated: z.boolean(),
+  /** Process CPU time (user + system) spent while the request ran, in ms, as the child measured it. */
+  cpuMs: z.number()
+}
+
+export const ChildMessageSchema = z.discriminatedUnion('t', [
+  z.object({
+    t: z.literal('ready'),
+    selfTest: SelfTestSchema,
+    /** Set when importing the plugin or its `initialize` failed; the host then stops the child. */
+    initError: z.optional(ErrorInfoSchema)
+  }),
+  /** A finished request: `error` is set when the plugin threw (then `output` is absent). */
+  z.object({ t: z.literal('res'), id, output: z.optional(z.unknown()), error: z.optional(ErrorInfoSchema), ...captured }),
+  /** The child received a cancel: its event loop is alive, so the host need not kill it. */
+  z.object({ t: z.literal('cancelled'), id }),
+  z.object({ t: z.literal('bye') })
+])
+export type ChildMessage = z.infer<typeof ChildMessageSchema>
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>

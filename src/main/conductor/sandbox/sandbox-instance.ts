@@ -1,0 +1,434 @@
+/**
+ * One live sandbox: a child process speaking the protocol, its in-flight requests with their own deadlines,
+ * its resource monitor, scratch dir and isolation report. Turns every way a child can fail (limit, deadline,
+ * crash, garbage on the channel) into a result status and one `SandboxExit`; never throws for the plugin.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import type { ConductorError } from '../../../shared/errors.ts'
+import type { Result } from '../../../shared/result.ts'
+import { err, ok } from '../../../shared/result.ts'
+import type {
+  InstanceState,
+  IsolationLayer,
+  SandboxErrorInfo,
+  SandboxExit,
+  SandboxLimits,
+  SandboxPolicy,
+  SandboxResult
+} from '../../../shared/sandbox.ts'
+import { BoundedTail } from './bounded-text.ts'
+import { buildIsolationReport, missingRequiredLayers } from './isolation-report.ts'
+import type { ProcessHandle, ProcessHost } from './process-host.ts'
+import { ChildMessageSchema, type ChildMessage, type RequestMessage, type SelfTest } from './protocol.ts'
+import { ResourceMonitor, type TreeSample } from './resource-monitor.ts'
+import type { HostScript } from './host-script.ts'
+
+export interface InstanceOptions {
+  instanceId: string
+  /** Absolute plugin module path, or null for an ad-hoc code sandbox. */
+  modulePath: string | null
+  limits: SandboxLimits
+  policy: SandboxPolicy
+  pluginConfig?: unknown
+  host: ProcessHost
+  hostScript: HostScript
+  killGraceMs: number
+  cancelGraceMs: number
+  busySampleMs: number
+  sampleIntervalMs: number
+  now: () => number
+  onState: (state: InstanceState) => void
+  onSample: (sample: TreeSample & { pid: number }) => void
+  onExit: (exit: SandboxExit) => void
+}
+
+type Outcome = Exclude<SandboxExit['reason'], 'stopped' | 'killed'> | 'stopped' | 'killed'
+
+interface Pending {
+  id: string
+  timeoutMs: number
+  startedAt: number
+  peakRssBytes: number
+  cpuAtStartMs: number
+  timer: ReturnType<typeof setTimeout>
+  resolve: (result: SandboxResult) => void
+  onAbort?: () => void
+  signal?: AbortSignal
+}
+
+const STDERR_TAIL_CHARS = 4096
+
+export class SandboxInstance {
+  readonly options: InstanceOptions
+  readonly startedAtMs: number
+  state: InstanceState = 'starting'
+  isolation: IsolationLayer[] = []
+  private handle: ProcessHandle | undefined
+  private scratchDir = ''
+  private readonly pending = new Map<string, Pending>()
+  private readonly cancelTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly rawStdout: BoundedTail
+  private readonly rawStderr: BoundedTail
+  private monitor: ResourceMonitor | undefined
+  private nextId = 0
+  private kill: { reason: Outcome; detail: string } | undefined
+  private readyWaiter: ((message: Extract<ChildMessage, { t: 'ready' }> | { exited: string }) => void) | undefined
+  private exitInfo: SandboxExit | undefined
+  private readonly exited: Promise<void>
+  private markExited!: () => void
+
+  constructor(options: InstanceOptions) {
+    this.options = options
+    this.startedAtMs = options.now()
+    this.rawStdout = new BoundedTail(options.limits.outputBytes)
+    this.rawStderr = new BoundedTail(options.limits.outputBytes)
+    this.exited = new Promise((resolve) => (this.markExited = resolve))
+  }
+
+  get pid(): number | null {
+    return this.handle?.pid ?? null
+  }
+
+  get inFlight(): number {
+    return this.pending.size
+  }
+
+  get exit(): SandboxExit | undefined {
+    return this.exitInfo
+  }
+
+  /** What the child wrote straight to its stdout/stderr pipes (bounded tails), e.g. for an ad-hoc result. */
+  rawOutput(): { stdout: string; stderr: string; stdoutTruncated: boolean; stderrTruncated: boolean } {
+    return {
+      stdout: this.rawStdout.text(),
+      stderr: this.rawStderr.text(),
+      stdoutTruncated: this.rawStdout.truncated,
+      stderrTruncated: this.rawStderr.truncated
+    }
+  }
+
+  /** Host pids of this sandbox's live tree (for tests and the panel). */
+  treePids(): number[] {
+    return this.handle?.treePids() ?? []
+  }
+
+  private setState(state: InstanceState): void {
+    this.state = state
+    this.options.onState(state)
+  }
+
+  async start(): Promise<Result<SelfTest, ConductorError>> {
+    const o = this.options
+    this.scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
+    const readPaths = [...o.hostScript.readPaths, ...o.policy.readPaths, this.scratchDir]
+    if (o.modulePath) readPaths.push(dirname(o.modulePath))
+    const env = { PATH: '/usr/bin:/bin', HOME: this.scratchDir, TMPDIR: this.scratchDir, PWD: this.scratchDir, LANG: 'C.UTF-8', CONDUCTOR_SANDBOX: '1' }
+    try {
+      this.handle = await o.host.spawn({
+        instanceId: o.instanceId,
+        scriptPath: o.hostScript.scriptPath,
+        env,
+        cwd: this.scratchDir,
+        memoryMb: o.limits.memoryMb,
+        permissions: {
+          fsRead: readPaths,
+          fsWrite: [this.scratchDir],
+          network: o.policy.networkHosts.length > 0,
+          childProcesses: o.policy.childProcesses,
+          workers: o.policy.workers,
+          nativeAddons: o.policy.nativeAddons
+        }
+      })
+    } catch (cause) {
+      this.cleanup()
+      this.finishExit({ reason: 'crashed', detail: `could not launch: ${(cause as Error).message}`, exitCode: null, signal: null })
+      return err({ code: 'PLUGIN_CRASHED', message: `sandbox could not be launched: ${(cause as Error).message}`, instanceId: o.instanceId, exitCode: null, signal: null })
+    }
+    const handle = this.handle
+    handle.stdout?.on('data', (chunk: Buffer) => this.rawStdout.push(chunk))
+    handle.stderr?.on('data', (chunk: Buffer) => this.rawStderr.push(chunk))
+    handle.onMessage((raw) => this.onMessage(raw))
+    handle.onExit((info) => this.onProcessExit(info.exitCode, info.signal, info.oomKilled))
+
+    const ready = new Promise<Extract<ChildMessage, { t: 'ready' }> | { exited: string }>((resolve) => (this.readyWaiter = resolve))
+    const startTimer = setTimeout(() => this.terminate('timeout', `not ready within ${o.limits.timeoutMs} ms`, 0), o.limits.timeoutMs)
+    handle.send({
+      t: 'init',
+      instanceId: o.instanceId,
+      modulePath: o.modulePath,
+      pluginConfig: o.pluginConfig,
+      outputBytes: o.limits.outputBytes,
+      probeReadPath: '/etc/passwd',
+      probeWritePath: join(dirname(this.scratchDir), `conductor-write-probe-${process.pid}-${o.instanceId.replace(/\W/g, '_')}`),
+      hostPid: process.pid,
+      grants: { network: o.policy.networkHosts.length > 0, childProcesses: o.policy.childProcesses, workers: o.policy.workers }
+    })
+    const message = await ready
+    clearTimeout(startTimer)
+    if ('exited' in message) {
+      const exit = this.exitInfo
+      const stderrTail = this.rawStderr.tail(STDERR_TAIL_CHARS)
+      if (exit?.reason === 'memory_limit') {
+        return err({ code: 'PLUGIN_MEMORY', message: message.exited, instanceId: o.instanceId, limitBytes: o.limits.memoryMb * 1024 * 1024 })
+      }
+      if (exit?.reason === 'timeout') {
+        return err({ code: 'PLUGIN_TIMEOUT', message: message.exited, instanceId: o.instanceId, timeoutMs: o.limits.timeoutMs })
+      }
+      return err({ code: 'PLUGIN_CRASHED', message: message.exited, instanceId: o.instanceId, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, stderrTail })
+    }
+    this.isolation = buildIsolationReport({
+      hostKind: o.host.kind,
+      pid: handle.pid ?? -1,
+      verified: handle.verify(),
+      selfTest: message.selfTest,
+      policy: o.policy,
+      limits: o.limits,
+      envKeys: Object.keys(env),
+      busySampleMs: o.busySampleMs,
+      killGraceMs: o.killGraceMs
+    })
+    if (message.initError) {
+      await this.terminate('crashed', `plugin failed to initialise: ${message.initError.message}`, o.killGraceMs)
+      const denied = message.initError.code === 'ERR_ACCESS_DENIED'
+      return err(
+        denied
+          ? { code: 'DENIED', message: `plugin initialisation was denied: ${message.initError.message}` }
+          : { code: 'PLUGIN_ERROR', message: `plugin failed to initialise: ${message.initError.message}`, instanceId: o.instanceId, ...(message.initError.stack ? { stack: message.initError.stack } : {}) }
+      )
+    }
+    const missing = missingRequiredLayers(this.isolation, o.policy)
+    if (missing.length > 0) {
+      const why = missing.map((layer) => `${layer.layer} (${layer.evidence})`).join('; ')
+      await this.terminate('killed', `policy requires isolation this host could not verify: ${why}`, o.killGraceMs)
+      return err({ code: 'DENIED', message: `refused to run: policy requires isolation this host could not verify: ${why}` })
+    }
+    this.monitor = new ResourceMonitor({
+      busyIntervalMs: o.busySampleMs,
+      sampleIntervalMs: o.sampleIntervalMs,
+      limitBytes: o.limits.memoryMb * 1024 * 1024,
+      isBusy: () => this.pending.size > 0,
+      pids: () => this.handle?.treePids() ?? [],
+      now: o.now,
+      onSample: (sample) => {
+        for (const request of this.pending.values()) request.peakRssBytes = Math.max(request.peakRssBytes, sample.rssBytes)
+        o.onSample({ ...sample, pid: this.pid ?? -1 })
+      },
+      onOverLimit: (sample) => {
+        const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
+        void this.terminate('memory_limit', `exceeded ${o.limits.memoryMb} MiB RSS (${mb(sample.rssBytes)} MiB sampled)`, 0)
+      }
+    })
+    await this.monitor.sample()
+    this.monitor.start()
+    this.setState('ready')
+    return ok(message.selfTest)
+  }
+
+  /** Runs one request. Resolves with the outcome; never rejects for the plugin's fault. */
+  run(kind: RequestMessage['kind'], input: unknown, code: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<SandboxResult> {
+    const id = `r${++this.nextId}`
+    const startedAt = performance.now()
+    return new Promise<SandboxResult>((resolve) => {
+      if (this.state !== 'ready') {
+        resolve(this.failure('crashed', { message: `instance is ${this.state}` }, 0, startedAt))
+        return
+      }
+      const request: Pending = {
+        id,
+        timeoutMs,
+        startedAt,
+        peakRssBytes: this.monitor?.last?.rssBytes ?? 0,
+        cpuAtStartMs: this.monitor?.last?.cpuMs ?? 0,
+        timer: setTimeout(() => this.onDeadline(id, `deadline of ${timeoutMs} ms passed`), timeoutMs),
+        resolve
+      }
+      if (signal) {
+        if (signal.aborted) {
+          clearTimeout(request.timer)
+          resolve(this.failure('timeout', { message: `cancelled by the caller: ${String(signal.reason)}` }, timeoutMs, startedAt))
+          return
+        }
+        request.signal = signal
+        request.onAbort = () => this.onDeadline(id, `cancelled by the caller: ${String(signal.reason)}`)
+        signal.addEventListener('abort', request.onAbort, { once: true })
+      }
+      const wasIdle = this.pending.size === 0
+      this.pending.set(id, request)
+      if (wasIdle) this.monitor?.wake()
+      this.handle!.send({ t: 'req', id, kind, input, code, deadlineMs: Date.now() + timeoutMs })
+    })
+  }
+
+  private settle(id: string): Pending | undefined {
+    const request = this.pending.get(id)
+    if (!request) return undefined
+    this.pending.delete(id)
+    clearTimeout(request.timer)
+    if (request.onAbort) request.signal?.removeEventListener('abort', request.onAbort)
+    return request
+  }
+
+  private onDeadline(id: string, why: string): void {
+    const request = this.settle(id)
+    if (!request) return
+    request.resolve(this.failure('timeout', { message: `request ${why}` }, request.timeoutMs, request.startedAt, request))
+    if (this.options.modulePath === null) {
+      // An ad-hoc sandbox serves one request: nothing to keep alive.
+      void this.terminate('timeout', `request ${why}`, this.options.killGraceMs)
+      return
+    }
+    // Ask the child to cancel; a child whose event loop does not answer within the grace is stuck: kill it.
+    this.handle?.send({ t: 'cancel', id })
+    this.cancelTimers.set(
+      id,
+      setTimeout(() => {
+        this.cancelTimers.delete(id)
+        void this.terminate('timeout', `request ${id} passed its deadline and the event loop did not answer a cancel within ${this.options.cancelGraceMs} ms`, this.options.killGraceMs)
+      }, this.options.cancelGraceMs)
+    )
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = ChildMessageSchema.safeParse(raw)
+    if (!parsed.success) {
+      const preview = JSON.stringify(raw)?.slice(0, 120) ?? String(raw)
+      void this.terminate('protocol', `sandbox sent a message that does not match the protocol: ${preview}`, 0)
+      return
+    }
+    const message = parsed.data
+    switch (message.t) {
+      case 'ready':
+        this.readyWaiter?.(message)
+        this.readyWaiter = undefined
+        break
+      case 'cancelled': {
+        const timer = this.cancelTimers.get(message.id)
+        if (timer) clearTimeout(timer)
+        this.cancelTimers.delete(message.id)
+        break
+      }
+      case 'res': {
+        const request = this.settle(message.id)
+        if (!request) return // already answered (deadline passed): a late result is dropped
+        const common = this.common(request.startedAt, request)
+        const captured = {
+          stdout: message.stdout,
+          stderr: message.stderr,
+          stdoutTruncated: message.stdoutTruncated,
+          stderrTruncated: message.stderrTruncated,
+          cpuMs: message.cpuMs
+        }
+        if (!message.error) request.resolve({ status: 'ok', output: message.output, ...common, ...captured })
+        else request.resolve({ status: message.error.code === 'ERR_ACCESS_DENIED' ? 'denied' : 'error', error: message.error, ...common, ...captured })
+        break
+      }
+      case 'bye':
+        break
+    }
+  }
+
+  private common(startedAt: number, request?: Pending) {
+    const last = this.monitor?.last
+    return {
+      instanceId: this.options.instanceId,
+      stdout: '',
+      stderr: '',
+      stdoutTruncated: false,
+      stderrTruncated: false,
+      exitCode: null as number | null,
+      signal: null as string | null,
+      durationMs: performance.now() - startedAt,
+      peakRssBytes: Math.max(request?.peakRssBytes ?? 0, last?.rssBytes ?? 0),
+      cpuMs: Math.max(0, (last?.cpuMs ?? 0) - (request?.cpuAtStartMs ?? 0))
+    }
+  }
+
+  private failure(
+    status: 'timeout' | 'memory_limit' | 'crashed',
+    error: SandboxErrorInfo,
+    timeoutMs: number,
+    startedAt: number,
+    request?: Pending
+  ): SandboxResult {
+    const common = this.common(startedAt, request)
+    const exit = this.exitInfo
+    const withExit = {
+      ...common,
+      exitCode: exit?.exitCode ?? null,
+      signal: exit?.signal ?? null,
+      stderr: exit ? this.rawStderr.tail(STDERR_TAIL_CHARS) : '',
+      stderrTruncated: exit ? this.rawStderr.truncated : false,
+      ...(this.kill ? { killedBecause: this.kill.detail } : {})
+    }
+    if (status === 'timeout') return { status, error, timeoutMs, ...withExit }
+    if (status === 'memory_limit') return { status, error, limitBytes: this.options.limits.memoryMb * 1024 * 1024, ...withExit, peakRssBytes: Math.max(withExit.peakRssBytes, this.monitor?.peakRssBytes ?? 0) }
+    return { status, error, ...withExit }
+  }
+
+  /** Kills the tree for `reason`; every in-flight request gets that outcome. Resolves after the exit. */
+  async terminate(reason: Outcome, detail: string, graceMs: number): Promise<void> {
+    if (!this.handle || this.exitInfo) return this.exited
+    this.kill ??= { reason, detail }
+    if (this.state !== 'stopped') this.setState('down')
+    this.monitor?.stop()
+    await this.handle.kill(graceMs)
+    return this.exited
+  }
+
+  /** Graceful stop: plugin `shutdown()`, then the process; killed if it does not leave within the grace. */
+  async stop(graceMs: number): Promise<void> {
+    if (this.exitInfo || !this.handle) return this.exited
+    this.kill ??= { reason: 'stopped', detail: 'stopped by the host' }
+    this.setState('stopped')
+    this.monitor?.stop()
+    this.handle.send({ t: 'shutdown' })
+    const timer = setTimeout(() => void this.handle?.kill(this.options.killGraceMs), graceMs)
+    await this.exited
+    clearTimeout(timer)
+  }
+
+  private onProcessExit(exitCode: number | null, signal: string | null, oomKilled: boolean): void {
+    this.monitor?.stop()
+    const stderr = this.rawStderr.text()
+    let reason: Outcome
+    let detail: string
+    if (this.kill && this.kill.reason !== 'stopped') {
+      ;({ reason, detail } = this.kill)
+    } else if (oomKilled) {
+      reason = 'memory_limit'
+      detail = `the kernel killed the tree at the ${this.options.limits.memoryMb} MiB cgroup limit`
+    } else if (stderr.includes('JavaScript heap out of memory')) {
+      reason = 'memory_limit'
+      detail = 'V8 heap limit reached (JavaScript heap out of memory)'
+    } else if (this.kill) {
+      ;({ reason, detail } = this.kill)
+    } else {
+      reason = 'crashed'
+      detail = `exited unexpectedly (code ${exitCode}, signal ${signal})`
+    }
+    this.finishExit({ reason, detail, exitCode, signal })
+    const status = reason === 'memory_limit' ? 'memory_limit' : reason === 'timeout' ? 'timeout' : 'crashed'
+    for (const id of [...this.pending.keys()]) {
+      const request = this.settle(id)!
+      request.resolve(this.failure(status, { message: detail }, request.timeoutMs, request.startedAt, request))
+    }
+    for (const timer of this.cancelTimers.values()) clearTimeout(timer)
+    this.cancelTimers.clear()
+    this.readyWaiter?.({ exited: detail })
+    this.readyWaiter = undefined
+    if (this.state !== 'stopped') this.setState('down')
+    this.cleanup()
+  }
+
+  private finishExit(exit: { reason: Outcome; detail: string; exitCode: number | null; signal: string | null }): void {
+    this.exitInfo = { instanceId: this.options.instanceId, pid: this.pid, atMs: this.options.now(), ...exit }
+    this.options.onExit(this.exitInfo)
+    this.markExited()
+  }
+
+  private cleanup(): void {
+    if (this.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,31 @@
+/** Shared helpers of the sandbox tests: fixture paths, request builder, and the no-orphan check. */
+import { join } from 'node:path'
+import { expect } from 'vitest'
+import type { PluginRequest } from '../../../../src/shared/request.ts'
+import { isAlive, namespaceOf, pidsInNamespace } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
+
+export const fixtures = join(import.meta.dirname, '../../../fixtures/sandbox')
+export const hostilePlugin = join(fixtures, 'hostile-plugin.mjs')
+
+let counter = 0
+export function request(type: string, metadata: Record<string, unknown> = {}, content = ''): PluginRequest {
+  return { id: `req-${++counter}`, type, content, metadata }
+}
+
+/** What identifies a sandbox's processes, captured while it is alive. */
+export interface TreeSnapshot {
+  pids: number[]
+  pidNamespace: string | null
+}
+
+export function snapshot(pids: number[]): TreeSnapshot {
+  expect(pids.length).toBeGreaterThan(0)
+  const pidNamespace = namespaceOf(pids[0]!, 'pid')
+  return { pids, pidNamespace: pidNamespace === namespaceOf('self', 'pid') ? null : pidNamespace }
+}
+
+/** Asserts nothing of the sandbox survives: none of its pids, and no process left in its PID namespace. */
+export function expectNoSurvivors(tree: TreeSnapshot): void {
+  expect(tree.pids.filter((pid) => isAlive(pid))).toEqual([])
+  if (tree.pidNamespace) expect(pidsInNamespace('pid', tree.pidNamespace)).toEqual([])
+}
