@@ -156,10 +156,8 @@ export class PlatformBreaker extends EventEmitter<BreakerEvents> {
   }
 
   private onStateChange(to: BreakerState): void {
-    if (this.silent) {
-      this.current = to
-      return
-    }
+    // The isolate-then-release inside `reset` is one operator action: only its final transition is shown.
+    if (this.silent) return
     const from = this.current
     const atMs = Date.now()
     let cause = this.pendingCause
