@@ -1,0 +1,147 @@
+/**
+ * The runner's ordinary behaviour on real processes: the seed check, ad-hoc code, plugin lifecycle, samples,
+ * metrics, misuse, and an isolation report that matches what the test itself observes from outside.
+ */
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
+import { metricsRegistry } from '../../../../src/main/conductor/metrics.ts'
+import { namespaceOf } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
+import type { IsolationLayer, ResourceSample } from '../../../../src/shared/sandbox.ts'
+import { hostilePlugin, request } from './helpers.ts'
+
+let runner: IsolatedPluginRunner
+
+beforeAll(() => {
+  runner = new IsolatedPluginRunner({ sampleIntervalMs: 100, killGraceMs: 300 })
+})
+
+afterAll(async () => {
+  await runner.close()
+})
+
+describe('ad-hoc code', () => {
+  it('runs the seed check: console output is captured and the status is ok', async () => {
+    const result = await runner.executeRequest('console.log("Hello from isolation")', {})
+    expect(result.status).toBe('ok')
+    expect(result.stdout).toContain('Hello from isolation')
+  })
+
+  it('returns the value of the code, with the payload in scope', async () => {
+    const result = await runner.executeRequest('return { doubled: payload.n * 2 }', { n: 21 })
+    expect(result.status === 'ok' && result.output).toEqual({ doubled: 42 })
+  })
+
+  it('reports a thrown error with the plugin stack', async () => {
+    const result = await runner.executeRequest('throw new TypeError("bad input")', {})
+    expect(result.status).toBe('error')
+    if (result.status === 'error') {
+      expect(result.error.message).toBe('bad input')
+      expect(result.error.stack).toContain('TypeError')
+    }
+  })
+
+  it('times out an endless loop per call and leaves nothing running', async () => {
+    const before = runner.instances().length
+    const result = await runner.executeRequest('for (;;) {}', {}, { timeoutMs: 200 })
+    expect(result.status).toBe('timeout')
+    expect(runner.instances()).toHaveLength(before)
+  })
+})
+
+describe('plugin instances', () => {
+  it('starts a plugin, passes its config to initialize, and answers with the request context', async () => {
+    const started = await runner.start(hostilePlugin, 'basic', { pluginConfig: { token: 'abc' } })
+    expect(started.ok).toBe(true)
+    const config = await runner.execute('basic', request('config'))
+    expect(config.status === 'ok' && config.output).toEqual({ token: 'abc' })
+    const echo = await runner.execute('basic', request('echo', {}, 'hi'))
+    expect(echo.status === 'ok' && echo.output).toMatchObject({ content: 'hi', instanceId: 'basic' })
+    const health = await runner.healthCheck('basic')
+    expect(health.status).toBe('ok')
+  })
+
+  it('captures console output per request', async () => {
+    const [a, b] = await Promise.all([
+      runner.execute('basic', request('log', {}, 'first')),
+      runner.execute('basic', request('log', {}, 'second'))
+    ])
+    expect(a.stdout).toBe('first\n')
+    expect(a.stderr).toBe('err:first\n')
+    expect(b.stdout).toBe('second\n')
+  })
+
+  it('samples CPU and RSS of a live instance into the ring buffer and as events', async () => {
+    const seen: ResourceSample[] = []
+    const listener = (sample: ResourceSample): void => void seen.push(sample)
+    runner.on('sample', listener)
+    await new Promise<void>((resolve) => {
+      const check = (sample: ResourceSample): void => {
+        if (sample.instanceId === 'basic' && seen.filter((s) => s.instanceId === 'basic').length >= 2) {
+          runner.off('sample', check)
+          resolve()
+        }
+      }
+      runner.on('sample', check)
+    })
+    runner.off('sample', listener)
+    const ring = runner.samples('basic')
+    expect(ring.length).toBeGreaterThanOrEqual(2)
+    expect(ring.at(-1)!.rssBytes).toBeGreaterThan(10 * 1024 * 1024)
+  })
+
+  it('counts executions by plugin and outcome in Prometheus text', async () => {
+    await runner.execute('basic', request('throw'))
+    const text = await metricsRegistry.metrics()
+    expect(text).toMatch(/conductor_sandbox_executions_total\{plugin="sandbox",outcome="error"\} [1-9]/)
+    expect(text).toContain('conductor_sandbox_duration_seconds_bucket')
+  })
+
+  it('throws for caller misuse: unknown instance, relative path, duplicate id', async () => {
+    await expect(runner.execute('nope', request('echo'))).rejects.toThrow(/unknown sandbox instance/)
+    await expect(runner.start('relative/plugin.mjs', 'x')).rejects.toThrow(/absolute/)
+    await expect(runner.start(hostilePlugin, 'basic')).rejects.toThrow(/already running/)
+  })
+
+  it('reports a plugin that fails to load as an error result, not an exception', async () => {
+    const started = await runner.start('/nonexistent/plugin.mjs', 'missing')
+    expect(started.ok).toBe(false)
+    if (!started.ok) expect(started.error.code).toMatch(/PLUGIN_ERROR|DENIED/)
+  })
+
+  it('removes the scratch dir on stop', async () => {
+    const scratch = await runner.execute('basic', request('env'))
+    const dir = (scratch as { output: { TMPDIR: string } }).output.TMPDIR
+    await runner.stop('basic')
+    expect(() => readFileSync(dir)).toThrow()
+    expect(runner.instances().find((info) => info.instanceId === 'basic')).toBeUndefined()
+  })
+})
+
+describe('isolation report', () => {
+  const layer = (layers: IsolationLayer[], name: IsolationLayer['layer']) => layers.find((l) => l.layer === name)!
+
+  it('reports only layers the test can observe from outside as enforced', async () => {
+    const started = await runner.start(hostilePlugin, 'report', { limits: { memoryMb: 96 } })
+    expect(started.ok).toBe(true)
+    if (!started.ok) return
+    const { isolation, pid } = started.value
+    expect(pid).toBeTypeOf('number')
+    const hostPid = pid!
+    for (const name of ['network', 'signals'] as const) {
+      const kind = name === 'network' ? 'net' : 'pid'
+      if (layer(isolation, name).status === 'enforced') expect(namespaceOf(hostPid, kind)).not.toBe(namespaceOf('self', kind))
+    }
+    const cgroup = layer(isolation, 'cgroup-memory')
+    if (cgroup.status === 'enforced') {
+      const path = /memory:(.*)$/m.exec(readFileSync(`/proc/${hostPid}/cgroup`, 'utf8'))![1]!
+      expect(Number(readFileSync(`/sys/fs/cgroup/memory${path}/memory.limit_in_bytes`, 'utf8'))).toBe(96 * 1024 * 1024)
+    }
+    expect(layer(isolation, 'heap').status).toBe('enforced')
+    expect(layer(isolation, 'filesystem-read').status).toBe('advisory')
+    expect(layer(isolation, 'environment').status).toBe('enforced')
+    const caps = await runner.capabilities()
+    expect(caps.map((l) => l.layer)).toEqual(expect.arrayContaining(['process', 'network', 'cgroup-memory']))
+    await runner.stop('report')
+  })
+})
