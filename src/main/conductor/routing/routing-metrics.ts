@@ -1,9 +1,10 @@
 /**
  * Prometheus metrics of the request path (prom-client): requests by platform/rule/outcome, routing and
  * end-to-end latency histograms, breaker state gauges, in-flight per instance, dead-letter hand-offs.
- * Registered into the registry given (the engine passes the shared `metricsRegistry`); a private one otherwise.
+ * Registered into the shared `metricsRegistry` by default; tests may pass their own `new Registry()`.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { metricsRegistry } from '../metrics.ts'
 import type { BreakerState } from '../../../shared/routing.ts'
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, 'forced-open': 3 }
@@ -29,7 +30,7 @@ const NAMES = [
 ]
 
 /** Creates the metrics in `registry`, replacing only this file's own metrics if a previous router left them. */
-export function createRoutingMetrics(registry: Registry = new Registry()): RoutingMetrics {
+export function createRoutingMetrics(registry: Registry = metricsRegistry): RoutingMetrics {
   for (const name of NAMES) registry.removeSingleMetric(name)
   const requests = new Counter({
     name: 'conductor_router_requests_total',
