@@ -273,7 +273,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
       return err(refusalError(inputs[index]?.request.id ?? '', 'full', counts.capacity))
     })
     this.#afterCountsChanged()
-    if (added.length > 0) this.#scheduler.poke()
+    const earliest = Math.min(...added.map((e) => e.nextAttemptAtMs ?? Infinity))
+    if (Number.isFinite(earliest)) this.#scheduler.pokeAt(earliest)
     return out
   }
 

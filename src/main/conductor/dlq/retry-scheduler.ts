@@ -62,6 +62,13 @@ export class RetryScheduler<T> {
     await Promise.allSettled([...this.#inFlight])
   }
 
+  /** Cheaper `poke` for a known new due time (no store read): re-arms only if it is earlier than the timer. */
+  pokeAt(dueAtMs: number): void {
+    if (!this.#running || this.#inFlight.size >= this.#o.concurrency) return
+    if (this.#timer !== null && this.#timerAtMs !== null && this.#timerAtMs <= dueAtMs) return
+    this.#arm(dueAtMs)
+  }
+
   poke(): void {
     if (!this.#running) return
     if (this.#inFlight.size >= this.#o.concurrency) {
@@ -74,9 +81,13 @@ export class RetryScheduler<T> {
       return
     }
     if (this.#timer !== null && this.#timerAtMs === dueAt) return
+    this.#arm(dueAt)
+  }
+
+  #arm(dueAtMs: number): void {
     this.#clear()
-    const delayMs = Math.min(MAX_TIMER_MS, Math.max(0, dueAt - this.#o.clock.now()))
-    this.#timerAtMs = dueAt
+    const delayMs = Math.min(MAX_TIMER_MS, Math.max(0, dueAtMs - this.#o.clock.now()))
+    this.#timerAtMs = dueAtMs
     this.#timer = this.#o.clock.setTimer(() => this.#fire(), delayMs)
   }
 

@@ -68,6 +68,12 @@ const MIGRATIONS: readonly string[] = [
      detail_json TEXT NOT NULL
    );
    CREATE INDEX actions_entry ON actions(entry_id, id);
+   CREATE TABLE inbox (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     entry_json TEXT NOT NULL,
+     attempts_json TEXT NOT NULL
+   );
    CREATE VIRTUAL TABLE entries_fts USING fts5(errors, payload, tokenize = 'trigram');`
 ]
 

@@ -1,113 +1,73 @@
 /**
  * `DlqStore` on `node:sqlite` (WAL, synchronous=FULL). Entries keep their searchable text (every error message
  * and the payload) in an FTS5 trigram table keyed by the entry's `seq`.
+ *
+ * Inbox: a new entry is made durable as ONE row in `inbox` (a table plus its id index — the same page writes as
+ * a bare one-row insert), so the fsync'd enqueue commit stays small. It is materialised into `entries`,
+ * `attempts`, the filter indexes and the FTS table later, in batches, by a transaction that does not fsync on
+ * its own (synchronous=NORMAL): if power fails before the next fsync, that batch rolls back as a whole and the
+ * rows are still in the inbox. Every read materialises first, so readers never see the difference.
  */
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
-import type {
-  DlqAttempt,
-  DlqEntry,
-  DlqErrorGroup,
-  DlqFilter,
-  DlqOperatorAction,
-  DlqState
-} from '../../../shared/dlq.ts'
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { DlqAttempt, DlqEntry, DlqErrorGroup, DlqFilter, DlqOperatorAction, DlqState } from '../../../shared/dlq.ts'
 import type { DlqPageQuery, DlqStore } from './dlq-store.ts'
 import { parseSignature } from './error-signature.ts'
 import { filterCondition } from './sqlite-filter.ts'
-
-type Row = Record<string, SQLInputValue>
-
-const ENTRY_COLUMNS = `id, state, platform, rule_id, request_json, original_json, attempt_count, max_attempts, round,
-  next_attempt_at, last_delay_ms, created_at, updated_at, first_failed_at, last_failed_at, last_error_code,
-  last_error_message, signature, dead_reason, discard_reason, discarded_at, discarded_from, resolved_at`
-
-const str = (v: SQLInputValue): string => v as string
-const num = (v: SQLInputValue): number => v as number
-const strOrNull = (v: SQLInputValue): string | null => (v === null ? null : (v as string))
-const numOrNull = (v: SQLInputValue): number | null => (v === null ? null : (v as number))
-
-function rowToEntry(row: Row): DlqEntry {
-  const code = strOrNull(row.last_error_code)
-  const discardReason = strOrNull(row.discard_reason)
-  return {
-    id: str(row.id),
-    state: str(row.state) as DlqState,
-    platform: strOrNull(row.platform),
-    ruleId: strOrNull(row.rule_id),
-    request: JSON.parse(str(row.request_json)) as Record<string, unknown>,
-    originalRequest: row.original_json === null ? null : (JSON.parse(str(row.original_json)) as Record<string, unknown>),
-    attemptCount: num(row.attempt_count),
-    maxAttempts: num(row.max_attempts),
-    round: num(row.round),
-    nextAttemptAtMs: numOrNull(row.next_attempt_at),
-    lastDelayMs: numOrNull(row.last_delay_ms),
-    createdAtMs: num(row.created_at),
-    updatedAtMs: num(row.updated_at),
-    firstFailedAtMs: num(row.first_failed_at),
-    lastFailedAtMs: num(row.last_failed_at),
-    lastError: code === null ? null : { code, message: str(row.last_error_message) },
-    signature: str(row.signature),
-    deadReason: strOrNull(row.dead_reason),
-    discard:
-      discardReason === null
-        ? null
-        : { reason: discardReason, atMs: num(row.discarded_at), previousState: str(row.discarded_from) as DlqState },
-    resolvedAtMs: numOrNull(row.resolved_at)
-  }
-}
-
-function entryParams(e: DlqEntry): SQLInputValue[] {
-  return [
-    e.id, e.state, e.platform, e.ruleId, JSON.stringify(e.request),
-    e.originalRequest === null ? null : JSON.stringify(e.originalRequest),
-    e.attemptCount, e.maxAttempts, e.round, e.nextAttemptAtMs, e.lastDelayMs, e.createdAtMs, e.updatedAtMs,
-    e.firstFailedAtMs, e.lastFailedAtMs, e.lastError?.code ?? null, e.lastError?.message ?? null, e.signature,
-    e.deadReason, e.discard?.reason ?? null, e.discard?.atMs ?? null, e.discard?.previousState ?? null,
-    e.resolvedAtMs
-  ]
-}
-
-function rowToAttempt(row: Row): DlqAttempt {
-  return {
-    atMs: num(row.at_ms),
-    durationMs: num(row.duration_ms),
-    origin: str(row.origin) as DlqAttempt['origin'],
-    outcome: str(row.outcome) as DlqAttempt['outcome'],
-    round: num(row.round),
-    n: numOrNull(row.n),
-    platform: strOrNull(row.platform),
-    instanceId: strOrNull(row.instance_id),
-    error: row.error_json === null ? null : (JSON.parse(str(row.error_json)) as DlqAttempt['error']),
-    note: strOrNull(row.note)
-  }
-}
-
-function rowToAction(row: Row): DlqOperatorAction {
-  return {
-    id: num(row.id),
-    atMs: num(row.at_ms),
-    kind: str(row.kind) as DlqOperatorAction['kind'],
-    entryId: strOrNull(row.entry_id),
-    reason: strOrNull(row.reason),
-    detail: JSON.parse(str(row.detail_json)) as Record<string, unknown>
-  }
-}
-
-function errorText(attempt: DlqAttempt): string {
-  return attempt.error === null ? '' : `${attempt.error.code}: ${attempt.error.message}\n`
-}
-
-function payloadText(entry: DlqEntry): string {
-  const current = JSON.stringify(entry.request)
-  return entry.originalRequest === null ? current : `${current}\n${JSON.stringify(entry.originalRequest)}`
-}
+import {
+  ENTRY_COLUMNS, entryParams, errorText, num, numOrNull, payloadText, rowToAction, rowToAttempt, rowToEntry, str,
+  strOrNull, type Row
+} from './sqlite-rows.ts'
 
 export class SqliteDlqStore implements DlqStore {
   readonly #db: DatabaseSync
   readonly #cache = new Map<string, StatementSync>()
+  readonly #inboxBatch: number
+  #inboxCount: number
+  #catchUpScheduled = false
 
-  constructor(db: DatabaseSync) {
+  /** `inboxBatch`: inbox rows that trigger a background materialisation (reads always materialise first). */
+  constructor(db: DatabaseSync, options: { inboxBatch?: number } = {}) {
     this.#db = db
+    this.#inboxBatch = options.inboxBatch ?? 1024
+    this.#inboxCount = this.#countInbox()
+    this.#catchUp()
+  }
+
+  #countInbox(): number {
+    return num((this.#stmt('SELECT count(*) AS n FROM inbox').get() as Row).n)
+  }
+
+  /** Moves every inbox row into the entry tables, oldest first. */
+  #catchUp(): void {
+    if (this.#inboxCount === 0) return
+    if (this.#db.isTransaction) {
+      this.#drainInbox()
+      return
+    }
+    this.#db.exec('PRAGMA synchronous = NORMAL')
+    try {
+      this.transaction(() => this.#drainInbox())
+    } finally {
+      this.#db.exec('PRAGMA synchronous = FULL')
+    }
+  }
+
+  #drainInbox(): void {
+    const rows = this.#stmt('SELECT seq, entry_json, attempts_json FROM inbox ORDER BY seq').all() as Row[]
+    for (const row of rows) {
+      this.#materialise(JSON.parse(str(row.entry_json)) as DlqEntry, JSON.parse(str(row.attempts_json)) as DlqAttempt[])
+    }
+    this.#stmt('DELETE FROM inbox').run()
+    this.#inboxCount = 0
+  }
+
+  #scheduleCatchUp(): void {
+    if (this.#catchUpScheduled) return
+    this.#catchUpScheduled = true
+    setImmediate(() => {
+      this.#catchUpScheduled = false
+      if (this.#db.isOpen && !this.#db.isTransaction) this.#catchUp()
+    })
   }
 
   #stmt(sql: string): StatementSync {
@@ -121,6 +81,7 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   #seq(id: string): number | null {
+    this.#catchUp()
     const row = this.#stmt('SELECT seq FROM entries WHERE id = ?').get(id) as Row | undefined
     return row === undefined ? null : num(row.seq)
   }
@@ -133,20 +94,35 @@ export class SqliteDlqStore implements DlqStore {
       return value
     } catch (cause) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
+      this.#inboxCount = this.#countInbox()
       throw cause
     }
   }
 
   has(id: string): boolean {
-    return this.#seq(id) !== null
+    return (
+      this.#stmt('SELECT 1 FROM entries WHERE id = ?').get(id) !== undefined ||
+      (this.#inboxCount > 0 && this.#stmt('SELECT 1 FROM inbox WHERE id = ?').get(id) !== undefined)
+    )
   }
 
   get(id: string): DlqEntry | null {
+    this.#catchUp()
     const row = this.#stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id = ?`).get(id) as Row | undefined
     return row === undefined ? null : rowToEntry(row)
   }
 
   insert(entry: DlqEntry, attempts: readonly DlqAttempt[]): void {
+    this.#stmt('INSERT INTO inbox (id, entry_json, attempts_json) VALUES (?, ?, ?)').run(
+      entry.id,
+      JSON.stringify(entry),
+      JSON.stringify(attempts)
+    )
+    this.#inboxCount++
+    if (this.#inboxCount >= this.#inboxBatch) this.#scheduleCatchUp()
+  }
+
+  #materialise(entry: DlqEntry, attempts: readonly DlqAttempt[]): void {
     const result = this.#stmt(
       `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (${Array.from({ length: 23 }, () => '?').join(', ')})`
     ).run(...entryParams(entry))
@@ -160,6 +136,7 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   update(entry: DlqEntry, payloadChanged = false): void {
+    this.#catchUp()
     const sets = ENTRY_COLUMNS.split(',').slice(1).map((c) => `${c.trim()} = ?`).join(', ')
     const [, ...rest] = entryParams(entry)
     this.#stmt(`UPDATE entries SET ${sets} WHERE id = ?`).run(...rest, entry.id)
@@ -186,6 +163,7 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   attempts(id: string): DlqAttempt[] {
+    this.#catchUp()
     const rows = this.#stmt(
       'SELECT a.* FROM attempts a JOIN entries e ON e.seq = a.entry_seq WHERE e.id = ? ORDER BY a.at_ms, a.rowid'
     ).all(id) as Row[]
@@ -209,6 +187,7 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   due(nowMs: number, limit: number): DlqEntry[] {
+    this.#catchUp()
     const rows = this.#stmt(
       `SELECT ${ENTRY_COLUMNS} FROM entries WHERE state = 'pending' AND next_attempt_at <= ?
        ORDER BY next_attempt_at LIMIT ?`
@@ -217,6 +196,7 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   nextDueAtMs(): number | null {
+    this.#catchUp()
     const row = this.#stmt(
       "SELECT min(next_attempt_at) AS at FROM entries WHERE state = 'pending' AND next_attempt_at IS NOT NULL"
     ).get() as Row
@@ -224,10 +204,12 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   inState(state: DlqState): DlqEntry[] {
+    this.#catchUp()
     return (this.#stmt(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE state = ?`).all(state) as Row[]).map(rowToEntry)
   }
 
   page(query: DlqPageQuery): { entries: Array<DlqEntry & { seq: number }>; total: number } {
+    this.#catchUp()
     const condition = filterCondition(query.filter)
     const total = num((this.#stmt(`SELECT count(*) AS n FROM entries e WHERE ${condition.sql}`).get(...condition.params) as Row).n)
     const keyset = query.after === null ? '' : ' AND (e.last_failed_at < ? OR (e.last_failed_at = ? AND e.seq < ?))'
@@ -240,12 +222,14 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   matchingIds(filter: DlqFilter): string[] {
+    this.#catchUp()
     const condition = filterCondition(filter)
     const rows = this.#stmt(`SELECT e.id FROM entries e WHERE ${condition.sql} ORDER BY e.seq`).all(...condition.params) as Row[]
     return rows.map((row) => str(row.id))
   }
 
   errorGroups(filter: DlqFilter): DlqErrorGroup[] {
+    this.#catchUp()
     const condition = filterCondition(filter)
     const rows = this.#stmt(
       `SELECT e.signature AS signature, count(*) AS n, min(e.first_failed_at) AS first_seen,
@@ -268,6 +252,7 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   countsByState(): Record<DlqState, number> {
+    this.#catchUp()
     const counts: Record<DlqState, number> = { pending: 0, retrying: 0, resolved: 0, dead: 0, discarded: 0 }
     for (const row of this.#stmt('SELECT state, count(*) AS n FROM entries GROUP BY state').all() as Row[]) {
       counts[str(row.state) as DlqState] = num(row.n)
@@ -276,6 +261,7 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   deleteExpired(state: 'resolved' | 'discarded', beforeMs: number): string[] {
+    this.#catchUp()
     const column = state === 'resolved' ? 'resolved_at' : 'discarded_at'
     const rows = this.#stmt(`SELECT seq, id FROM entries WHERE state = ? AND ${column} < ?`).all(state, beforeMs) as Row[]
     for (const row of rows) {
@@ -286,6 +272,8 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   close(): void {
-    if (this.#db.isOpen) this.#db.close()
+    if (!this.#db.isOpen) return
+    this.#catchUp()
+    this.#db.close()
   }
 }

@@ -40,14 +40,13 @@ describe('DLQ crash safety', () => {
 
     const db = new DatabaseSync(path)
     expect((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok')
-    const stored = new Set((db.prepare('SELECT id FROM entries').all() as Array<{ id: string }>).map((r) => r.id))
     db.close()
-    const missing = acked.filter((id) => !stored.has(id))
     expect(acked.length).toBeGreaterThanOrEqual(1_500)
-    expect(missing).toEqual([])
 
     const queue = openQueue(path)
-    expect(queue.counts().pending).toBe(stored.size)
+    const missing = acked.filter((id) => !queue.get(id).ok)
+    expect(missing).toEqual([])
+    expect(queue.counts().pending).toBeGreaterThanOrEqual(acked.length)
     await queue.close()
   })
 })
