@@ -25,7 +25,12 @@ export const SandboxPolicySchema = z.object({
   readPaths: z.array(z.string()).default([]),
   childProcesses: z.boolean().default(false),
   workers: z.boolean().default(false),
-  nativeAddons: z.boolean().default(false)
+  nativeAddons: z.boolean().default(false),
+  /**
+   * Trusted built-in plugins only: no filesystem confinement (reads and writes anything the host user can).
+   * The only policy the Electron utility host can run, since it cannot restrict files.
+   */
+  unrestrictedFilesystem: z.boolean().optional()
 })
 export type SandboxPolicy = z.infer<typeof SandboxPolicySchema>
 

@@ -81,7 +81,7 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     const caps = await this.utility.capabilities()
     const lacking = [
       ...(policy.networkHosts.length === 0 && !caps.network ? ['network: none'] : []),
-      ...(!caps.filesystem ? ['filesystem: own folder + scratch'] : []),
+      ...(!policy.unrestrictedFilesystem && !caps.filesystem ? ['filesystem: own folder + scratch'] : []),
       ...((!policy.childProcesses || !policy.workers) && !caps.processes ? ['no child processes/workers'] : [])
     ]
     if (lacking.length === 0) return ok(this.utility)

@@ -5,7 +5,7 @@
  *     → unshare --net --pid --fork --kill-child   (no network; own PID namespace; dies with the host)
  *       → sh (namespace init, so Node is not PID 1 and keeps normal signal semantics)
  *         → node --permission --allow-fs-read=… --allow-fs-write=<scratch> --no-experimental-ffi
- *              --max-old-space-size=<75 % of the budget> sandbox-host
+ *              --max-old-space-size=<75 % of the budget> --max-semi-space-size=… sandbox-host
  *
  * The IPC channel fd passes through every exec. In Electron, pass `process.execPath` as `nodePath` and
  * `{ ELECTRON_RUN_AS_NODE: '1' }` as `extraEnv`.
@@ -17,6 +17,7 @@ import type { IsolationLayer } from '../../../shared/sandbox.ts'
 import { MemoryCgroup, probeCgroup, type CgroupSupport } from './cgroup.ts'
 import { childrenOf, isAlive, namespaceOf, treeOf } from './proc-tree.ts'
 import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, SpawnSpec } from './process-host.ts'
+import { heapFlags } from './heap-flags.ts'
 import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
 
 export interface HardenedHostOptions {
@@ -74,7 +75,6 @@ export class HardenedProcessHost implements ProcessHost {
   async spawn(spec: SpawnSpec): Promise<ProcessHandle> {
     const { launch, cgroup } = await this.probed()
     if (!launch.permission) throw new Error(`${this.nodePath} does not support --permission; refusing to run a sandbox`)
-    const heapMb = Math.max(8, Math.floor(spec.memoryMb * 0.75))
     const p = spec.permissions
     const nodeArgs = [
       '--permission',
@@ -85,7 +85,7 @@ export class HardenedProcessHost implements ProcessHost {
       ...(p.workers ? ['--allow-worker'] : []),
       ...(p.nativeAddons ? ['--allow-addons'] : []),
       ...(launch.ffiFlag ? ['--no-experimental-ffi'] : []),
-      `--max-old-space-size=${heapMb}`,
+      ...heapFlags(spec.memoryMb),
       spec.scriptPath
     ]
     let command = [this.nodePath, ...nodeArgs]

@@ -70,8 +70,8 @@ export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
   }
 
   layers.push(
-    permissionLayer('filesystem-read', false, selfTest.fsRead, 'read outside the allow-list'),
-    permissionLayer('filesystem-write', false, selfTest.fsWrite, 'write outside scratch'),
+    permissionLayer('filesystem-read', policy.unrestrictedFilesystem === true, selfTest.fsRead, 'read outside the allow-list'),
+    permissionLayer('filesystem-write', policy.unrestrictedFilesystem === true, selfTest.fsWrite, 'write outside scratch'),
     permissionLayer('child-processes', policy.childProcesses, selfTest.childProcess, 'spawn'),
     permissionLayer('workers', policy.workers, selfTest.worker, 'new Worker')
   )
@@ -102,7 +102,11 @@ export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
 
 /** Layers the policy requires but the report shows not in force: a reason to refuse the sandbox. */
 export function missingRequiredLayers(layers: IsolationLayer[], policy: SandboxPolicy): IsolationLayer[] {
-  const required = new Set<IsolationLayer['layer']>(['filesystem-read', 'filesystem-write', 'environment'])
+  const required = new Set<IsolationLayer['layer']>(['environment'])
+  if (!policy.unrestrictedFilesystem) {
+    required.add('filesystem-read')
+    required.add('filesystem-write')
+  }
   if (policy.networkHosts.length === 0) required.add('network')
   if (!policy.childProcesses) required.add('child-processes')
   if (!policy.workers) required.add('workers')

@@ -4,7 +4,6 @@
  * the Electron utility host (`src/main/electron/utility-host.ts`). The engine never imports electron; the
  * utility host is injected by the Electron composition root.
  */
-import type { Readable } from 'node:stream'
 import type { IsolationLayer } from '../../../shared/sandbox.ts'
 
 /** What a host can enforce at all. A policy needing something marked false is moved or refused. */
@@ -53,8 +52,8 @@ export interface ExitInfo {
 export interface ProcessHandle {
   /** Host-side pid of the Node process running the sandbox host; undefined until it exists. */
   readonly pid: number | undefined
-  readonly stdout: Readable | null
-  readonly stderr: Readable | null
+  readonly stdout: NodeJS.ReadableStream | null
+  readonly stderr: NodeJS.ReadableStream | null
   send(message: unknown): void
   onMessage(listener: (message: unknown) => void): void
   /** Called once, after the process (and, where the host can tell, its whole tree) ended. */

@@ -133,8 +133,8 @@ export class SandboxInstance {
         cwd: this.scratchDir,
         memoryMb: o.limits.memoryMb,
         permissions: {
-          fsRead: readPaths,
-          fsWrite: [this.scratchDir],
+          fsRead: o.policy.unrestrictedFilesystem ? ['*'] : readPaths,
+          fsWrite: o.policy.unrestrictedFilesystem ? ['*'] : [this.scratchDir],
           network: o.policy.networkHosts.length > 0,
           childProcesses: o.policy.childProcesses,
           workers: o.policy.workers,

@@ -38,11 +38,25 @@ interface RequestScope {
   stderr: Capture
 }
 
+/** Electron's utility process talks through `process.parentPort`; a plain Node child through `process.send`. */
+interface ParentPort {
+  postMessage(message: unknown): void
+  on(event: 'message', listener: (event: { data: unknown }) => void): void
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
 // Keep our own handle on the channel: a plugin that replaces `process.send` cannot forge our replies.
-const send = process.send?.bind(process)
-if (!send) {
+const nodeSend = process.send?.bind(process)
+if (!parentPort && !nodeSend) {
   process.stderr.write('sandbox-host: started without an IPC channel\n')
   process.exit(70)
+}
+function send(message: ChildMessage, then?: () => void): void {
+  if (parentPort) {
+    parentPort.postMessage(message)
+    if (then) setImmediate(then)
+  } else {
+    nodeSend!(message, undefined, undefined, then ? () => then() : undefined)
+  }
 }
 
 const earlyProbes = startEarlyProbes()
@@ -54,7 +68,7 @@ let instanceId = ''
 let plugin: PluginModule = {}
 
 function post(message: ChildMessage): void {
-  send!(message)
+  send(message)
 }
 
 function append(capture: Capture, chunk: string): void {
@@ -161,10 +175,10 @@ async function shutdown(): Promise<void> {
   } catch {
     // A failing shutdown hook must not keep the process alive; the host stops it either way.
   }
-  send!({ t: 'bye' }, () => process.exit(0))
+  send({ t: 'bye' }, () => process.exit(0))
 }
 
-process.on('message', (raw: unknown) => {
+function onHostMessage(raw: unknown): void {
   const parsed = HostMessageSchema.safeParse(raw)
   if (!parsed.success) {
     process.stderr.write(`sandbox-host: malformed message from host: ${parsed.error.message}\n`)
@@ -186,4 +200,7 @@ process.on('message', (raw: unknown) => {
       void shutdown()
       break
   }
-})
+}
+
+if (parentPort) parentPort.on('message', (event) => onHostMessage(event.data))
+else process.on('message', onHostMessage)
