@@ -106,7 +106,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     const plan = this.plan(input, startedAt)
     if (!plan.ok) {
       this.stats.rejected(null)
-      this.metrics.requests.inc({ platform: 'none', rule: plan.ruleId ?? 'none', outcome: 'rejected' })
+      this.metrics.countRequest('none', plan.ruleId ?? 'none', 'rejected')
       const response = rejected(plan, performance.now() - startedAt)
       this.emit('routed', response)
       return response
@@ -125,8 +125,8 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     for (const { outcome } of deliveries) {
       const result = outcome.ok ? 'ok' : 'failed'
       this.stats.finished(outcome.platform, result, outcome.ok ? false : dlqId !== null)
-      this.metrics.requests.inc({ platform: outcome.platform, rule: ruleId, outcome: result })
-      this.metrics.endToEndSeconds.observe({ platform: outcome.platform, outcome: result }, durationMs / 1000)
+      this.metrics.countRequest(outcome.platform, ruleId, result)
+      this.metrics.observeEndToEnd(outcome.platform, result, durationMs / 1000)
     }
     const results = deliveries.map((d) => d.outcome)
     const status = failures.length === 0 ? 'ok' : failures.length === results.length ? 'failed' : 'partial'
@@ -158,7 +158,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     const deliveries = await Promise.all(plan.value.platforms.map((p) => this.deliver(p, plan.value.request, plan.value.timeoutMs, options.signal)))
     for (const { outcome } of deliveries) {
       this.stats.finished(outcome.platform, outcome.ok ? 'ok' : 'failed', false)
-      this.metrics.requests.inc({ platform: outcome.platform, rule: plan.value.ruleId, outcome: outcome.ok ? 'ok' : 'failed' })
+      this.metrics.countRequest(outcome.platform, plan.value.ruleId, outcome.ok ? 'ok' : 'failed')
     }
     const failed = deliveries.find((d) => !d.outcome.ok && d.executed)
     if (failed !== undefined) return { kind: 'failed', attempt: attemptOf(failed) }
@@ -246,7 +246,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   private track(platform: string, instanceId: string, delta: number): void {
     const next = (this.inFlight.get(instanceId) ?? 0) + delta
     this.inFlight.set(instanceId, next)
-    this.metrics.inFlight.set({ platform, instance: instanceId }, next)
+    this.metrics.setInFlight(platform, instanceId, next)
   }
 
   private async handOff(plan: RoutePlan, failures: Delivery[]): Promise<{ dlqId: string | null; dlqError?: ConductorError }> {

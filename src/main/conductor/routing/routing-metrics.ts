@@ -18,6 +18,24 @@ export interface RoutingMetrics {
   inFlight: Gauge<'platform' | 'instance'>
   dlqHandOffs: Counter<'platform' | 'result'>
   setBreakerState(platform: string, state: BreakerState): void
+  /** Hot-path helpers: labelled children are cached, so no label hashing per request. */
+  countRequest(platform: string, rule: string, outcome: 'ok' | 'failed' | 'rejected'): void
+  observeEndToEnd(platform: string, outcome: 'ok' | 'failed', seconds: number): void
+  setInFlight(platform: string, instance: string, value: number): void
+}
+
+/** Memoises `metric.labels(...)` children by a joined key. */
+function cached<T>(make: (...labels: string[]) => T): (...labels: string[]) => T {
+  const children = new Map<string, T>()
+  return (...labels) => {
+    const key = labels.join('\u0000')
+    let child = children.get(key)
+    if (child === undefined) {
+      child = make(...labels)
+      children.set(key, child)
+    }
+    return child
+  }
 }
 
 const NAMES = [
@@ -69,6 +87,9 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
     labelNames: ['platform', 'result'] as const,
     registers: [registry]
   })
+  const requestChild = cached((platform, rule, outcome) => requests.labels(platform as string, rule as string, outcome as string))
+  const endToEndChild = cached((platform, outcome) => endToEndSeconds.labels(platform as string, outcome as string))
+  const inFlightChild = cached((platform, instance) => inFlight.labels(platform as string, instance as string))
   return {
     registry,
     requests,
@@ -79,6 +100,15 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
     dlqHandOffs,
     setBreakerState(platform, state) {
       breakerState.set({ platform }, BREAKER_VALUE[state])
+    },
+    countRequest(platform, rule, outcome) {
+      requestChild(platform, rule, outcome).inc()
+    },
+    observeEndToEnd(platform, outcome, seconds) {
+      endToEndChild(platform, outcome).observe(seconds)
+    },
+    setInFlight(platform, instance, value) {
+      inFlightChild(platform, instance).set(value)
     }
   }
 }
