@@ -1,0 +1,62 @@
+/**
+ * One incident timeline per platform: breaker transitions, dead-letter inflow, restarts and kills on one
+ * time axis (the last 15 minutes), with the list of incidents below.
+ */
+import { useMemo } from 'react'
+import type { Incident } from '../../../../shared/panel.ts'
+import { Empty } from '../../components/States.tsx'
+import { formatClock } from '../../lib/format.ts'
+import { useApp } from '../../store/use-app.ts'
+
+const WINDOW_MS = 15 * 60_000
+const kinds: Incident['kind'][] = ['breaker', 'dlq', 'restart', 'kill', 'exit']
+
+function Lane({ platform, incidents, nowMs }: { platform: string; incidents: Incident[]; nowMs: number }): React.JSX.Element {
+  const start = nowMs - WINDOW_MS
+  const x = (atMs: number): number => ((atMs - start) / WINDOW_MS) * 100
+  const visible = incidents.filter((i) => i.atMs >= start)
+  return (
+    <section className="card lane" aria-labelledby={`lane-${platform}`} data-testid={`timeline-${platform}`}>
+      <header className="card-head">
+        <h2 id={`lane-${platform}`}>{platform}</h2>
+        <span className="muted">{visible.length} incident{visible.length === 1 ? '' : 's'} in 15 min</span>
+      </header>
+      <svg className="lane-axis" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label={`${platform} incidents on a time axis`}>
+        <line x1="0" x2="100" y1="24" y2="24" className="axis" />
+        {[0, 1, 2, 3].map((i) => <line key={i} x1={i * 33.33} x2={i * 33.33} y1="20" y2="28" className="axis" />)}
+        {visible.map((i, n) => (
+          <rect key={`${i.atMs}-${n}`} x={x(i.atMs) - 0.3} y={4 + kinds.indexOf(i.kind) * 3.4} width="0.6" height="3" className={`mark mark-${i.kind}`}>
+            <title>{`${formatClock(i.atMs)} ${i.title}`}</title>
+          </rect>
+        ))}
+      </svg>
+      <div className="axis-labels muted small"><span>{formatClock(start)}</span><span>{formatClock(start + WINDOW_MS / 3)}</span><span>{formatClock(start + (2 * WINDOW_MS) / 3)}</span><span>{formatClock(nowMs)}</span></div>
+      <ol className="incident-list">
+        {visible.slice(-8).reverse().map((i, n) => (
+          <li key={`${i.atMs}-${n}`}><span className={`dot mark-${i.kind}`} aria-hidden="true" /> <span className="mono">{formatClock(i.atMs)}</span> <strong>{i.title}</strong> <span className="muted">{i.detail}</span></li>
+        ))}
+      </ol>
+    </section>
+  )
+}
+
+export function TimelineView(): React.JSX.Element {
+  const incidents = useApp((s) => s.incidents)
+  const platforms = useApp((s) => s.live.platforms)
+  const nowMs = useApp((s) => s.live.atMs)
+  const byPlatform = useMemo(() => {
+    const map = new Map<string, Incident[]>()
+    for (const p of platforms) map.set(p, [])
+    for (const i of incidents) map.set(i.platform, [...(map.get(i.platform) ?? []), i])
+    return map
+  }, [incidents, platforms])
+  if (platforms.length === 0) return <div className="view"><Empty title="No platforms yet">The timeline fills as breakers change, requests fail, and processes restart.</Empty></div>
+  return (
+    <div className="view">
+      <p className="muted legend">
+        {kinds.map((k) => <span key={k}><span className={`dot mark-${k}`} aria-hidden="true" /> {k} </span>)}
+      </p>
+      {[...byPlatform].map(([platform, list]) => <Lane key={platform} platform={platform} incidents={list} nowMs={nowMs} />)}
+    </div>
+  )
+}

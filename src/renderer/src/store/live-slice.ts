@@ -1,0 +1,55 @@
+/**
+ * Live engine state: metrics, breakers (from the router snapshot), plugins and their instances, processes,
+ * DLQ counts, redrive jobs. Replaced on each batched update, keeping unchanged objects by identity.
+ */
+import type { DlqCounts } from '../../../shared/dlq.ts'
+import type { PanelSnapshot, PanelUpdate, PlatformMetrics, PluginIsolation, ProcessView, RedriveJob } from '../../../shared/panel.ts'
+import type { BreakerSnapshot, PluginSnapshot, RouterSnapshot } from '../../../shared/routing.ts'
+import { reuse, reuseList, reuseRecord } from './history.ts'
+
+export interface LiveState {
+  atMs: number
+  /** Platforms in display order (plugins first, then any the router knows). */
+  platforms: string[]
+  metrics: Record<string, PlatformMetrics>
+  breakers: Record<string, BreakerSnapshot>
+  plugins: Record<string, PluginSnapshot>
+  loadErrors: PanelSnapshot['plugins']['loadErrors']
+  processes: Record<string, ProcessView>
+  dlqCounts: DlqCounts | null
+  jobs: RedriveJob[]
+  isolation: PluginIsolation[]
+  totals: RouterSnapshot['totals'] | null
+}
+
+export const initialLive: LiveState = {
+  atMs: 0,
+  platforms: [],
+  metrics: {},
+  breakers: {},
+  plugins: {},
+  loadErrors: [],
+  processes: {},
+  dlqCounts: null,
+  jobs: [],
+  isolation: [],
+  totals: null
+}
+
+/** Applies the live part of a snapshot or an update to the previous live state. */
+export function applyLive(prev: LiveState, next: PanelSnapshot | PanelUpdate): LiveState {
+  const platforms = [...new Set([...next.plugins.plugins.map((p) => p.platform), ...next.router.platforms.map((p) => p.platform)])]
+  return {
+    atMs: next.atMs,
+    platforms: reuseList(prev.platforms, platforms),
+    metrics: reuseRecord(prev.metrics, next.metrics, (m) => m.platform),
+    breakers: reuseRecord(prev.breakers, next.router.platforms.map((p) => p.breaker), (b) => b.platform),
+    plugins: reuseRecord(prev.plugins, next.plugins.plugins, (p) => p.platform),
+    loadErrors: reuseList(prev.loadErrors, next.plugins.loadErrors),
+    processes: reuseRecord(prev.processes, next.processes, (p) => p.instanceId),
+    dlqCounts: reuse(prev.dlqCounts ?? undefined, next.dlqCounts),
+    jobs: reuseList(prev.jobs, next.jobs),
+    isolation: 'isolation' in next ? reuseList(prev.isolation, next.isolation) : prev.isolation,
+    totals: reuse(prev.totals ?? undefined, next.router.totals)
+  }
+}
