@@ -28,6 +28,7 @@ export class ResourceMonitor {
   private readonly options: ResourceMonitorOptions
   private timer: ReturnType<typeof setTimeout> | undefined
   private running = false
+  private scheduledBusy = false
   private lastPublishedMs = -Infinity
   peakRssBytes = 0
   last: TreeSample | undefined
@@ -41,12 +42,24 @@ export class ResourceMonitor {
     void this.tick()
   }
 
-  /** A request started: switch to fast sampling now instead of after the current slow interval. */
+  /**
+   * A request started: switch to fast sampling instead of waiting out the current slow interval. Cheap when
+   * already sampling fast, so calling it on every request does not add a sample per request.
+   */
   wake(): void {
-    if (!this.running || this.timer === undefined) return
+    if (!this.running || this.timer === undefined || this.scheduledBusy) return
     clearTimeout(this.timer)
-    this.timer = undefined
-    void this.tick()
+    const sinceLastMs = this.last ? this.options.now() - this.last.atMs : Infinity
+    this.arm(Math.max(0, this.options.busyIntervalMs - sinceLastMs), true)
+  }
+
+  private arm(delayMs: number, busy: boolean): void {
+    this.scheduledBusy = busy
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      void this.tick()
+    }, delayMs)
+    this.timer.unref()
   }
 
   stop(): void {
@@ -57,12 +70,8 @@ export class ResourceMonitor {
 
   private schedule(): void {
     if (!this.running) return
-    const { isBusy, busyIntervalMs, sampleIntervalMs } = this.options
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      void this.tick()
-    }, isBusy() ? busyIntervalMs : sampleIntervalMs)
-    this.timer.unref()
+    const busy = this.options.isBusy()
+    this.arm(busy ? this.options.busyIntervalMs : this.options.sampleIntervalMs, busy)
   }
 
   /** Takes one sample now (also used by the instance right before it builds a result). */

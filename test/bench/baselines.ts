@@ -1,0 +1,83 @@
+/**
+ * Raw process baselines measured in the same run as a bench, so results are ratios on this machine right now:
+ * a bare `node -e 0` spawn, and a bare `child_process.fork` IPC ping-pong. Shared with the router bench.
+ */
+import { fork, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** Median wall time of spawning `node -e 0` until it exits, in ms. */
+export async function measureRawSpawnMs(runs = 15, nodePath = process.execPath): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(nodePath, ['-e', '0'], { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } })
+      child.once('error', reject)
+      child.once('exit', () => resolve())
+    })
+    times.push(performance.now() - started)
+  }
+  return median(times)
+}
+
+export interface IpcRoundTrip {
+  /** Mean sequential round trip (send, wait for the echo), in µs. */
+  roundTripUs: number
+  /** Sequential round trips per second. */
+  perSecond: number
+  /** Messages per second with `window` requests in flight at once. */
+  pipelinedPerSecond: number
+}
+
+/** A raw fork IPC echo: the floor any request through a child process pays. */
+export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Promise<IpcRoundTrip> {
+  const dir = mkdtempSync(join(tmpdir(), 'conductor-ipc-baseline-'))
+  const script = join(dir, 'echo.mjs')
+  writeFileSync(script, "process.on('message', (m) => process.send(m))\n")
+  const child = fork(script, [], { stdio: 'ignore' })
+  try {
+    await new Promise<void>((resolve) => child.once('spawn', () => resolve()))
+    const roundTrip = (n: number) =>
+      new Promise<void>((resolve) => {
+        child.once('message', () => resolve())
+        child.send({ t: 'ping', n, payload: { id: `r${n}`, content: 'x' } })
+      })
+    for (let i = 0; i < 200; i++) await roundTrip(i) // warm-up
+    let started = performance.now()
+    for (let i = 0; i < messages; i++) await roundTrip(i)
+    const sequentialMs = performance.now() - started
+
+    started = performance.now()
+    await new Promise<void>((resolve) => {
+      let sent = 0
+      let received = 0
+      const onMessage = (): void => {
+        received++
+        if (sent < messages) child.send({ t: 'ping', n: sent++ })
+        if (received === messages) {
+          child.off('message', onMessage)
+          resolve()
+        }
+      }
+      child.on('message', onMessage)
+      for (; sent < Math.min(window, messages); sent++) child.send({ t: 'ping', n: sent })
+    })
+    const pipelinedMs = performance.now() - started
+    return {
+      roundTripUs: (sequentialMs * 1000) / messages,
+      perSecond: messages / (sequentialMs / 1000),
+      pipelinedPerSecond: messages / (pipelinedMs / 1000)
+    }
+  } finally {
+    child.kill()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
