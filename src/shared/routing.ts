@@ -212,7 +212,15 @@ export const RouterSnapshotSchema = z.object({
       platform: z.string(),
       counts: OutcomeCountsSchema,
       breaker: BreakerSnapshotSchema,
-      instances: z.array(z.object({ instanceId: z.string(), inFlight: z.number(), routed: z.number() }))
+      instances: z.array(
+        z.object({
+          instanceId: z.string(),
+          inFlight: z.number(),
+          routed: z.number(),
+          /** The instance's own breaker (closed when per-instance breakers are off). */
+          breaker: BreakerStateSchema.optional()
+        })
+      )
     })
   ),
   rules: z.array(z.object({ id: z.string(), platforms: z.array(z.string()), source: z.enum(['config', 'builtin']), hits: z.number() }))

@@ -8,10 +8,12 @@
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { ConductorError } from '../../shared/errors.ts'
-import type { PlatformOutcome, RouteDecision, RouteRequest, RouteResponse, RouterSnapshot, BreakerTransition } from '../../shared/routing.ts'
+import type { Result } from '../../shared/result.ts'
+import type { BreakerSnapshot, BreakerTransition, PlatformOutcome, RouteDecision, RouteRequest, RouteResponse, RouterSnapshot } from '../../shared/routing.ts'
 import type { DeadLetterSink, DeliveryAttempt, ReplayOutcome, RequestReplayer } from './dlq/dead-letter-port.ts'
 import { Balancer, type Candidate } from './routing/balancer.ts'
 import { PlatformBreaker } from './routing/circuit-breaker.ts'
+import { InstanceBreakers } from './routing/instance-breakers.ts'
 import { causeOf, errorOf } from './routing/outcome.ts'
 import { planRoute, type PlanContext, type PlanResult, type RoutePlan } from './routing/plan.ts'
 import type { PlatformDirectory } from './routing/platform-directory.ts'
@@ -32,9 +34,14 @@ export interface RequestRouterOptions {
 
 export interface RouterEvents {
   breakerTransition: [BreakerTransition & { platform: string }]
+  /** A per-instance breaker changed state (only with `breaker.perInstance`). */
+  instanceBreakerTransition: [BreakerTransition & { platform: string; instanceId: string }]
   /** Every answer of `routeRequest`, after the dead-letter hand-off. */
   routed: [RouteResponse]
 }
+
+type Executed = { ok: true; output: unknown } | { ok: false; error: ConductorError; cause: string }
+type Skipped = { ok: true; skipped: ConductorError }
 
 /** One platform's outcome plus whether the sandbox was actually asked (for replays and breaker accounting). */
 interface Delivery {
@@ -51,6 +58,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   private readonly deadLetters: DeadLetterSink | null
   private readonly balancer: Balancer
   private readonly breakers = new Map<string, PlatformBreaker>()
+  private readonly instanceBreakers: InstanceBreakers | null
   private readonly inFlight = new Map<string, number>()
   private readonly stats: RouterStats
 
@@ -69,6 +77,8 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     this.metrics = options.metrics ?? createRoutingMetrics()
     this.balancer = new Balancer(this.config.balancing)
     this.stats = new RouterStats(rules)
+    this.instanceBreakers = this.config.breaker.perInstance ? new InstanceBreakers(this.config.breaker) : null
+    this.instanceBreakers?.on('transition', (transition) => this.emit('instanceBreakerTransition', transition))
     for (const rule of rules) for (const platform of rule.platforms) this.breaker(platform)
   }
 
@@ -153,7 +163,10 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     for (const platform of plan.value.platforms) {
       const blocked = this.breaker(platform).check()
       if (blocked !== null) return { kind: 'deferred', reason: blocked.message, retryAtMs: blocked.retryAtMs ?? null }
-      if (this.candidates(platform).length === 0) return { kind: 'deferred', reason: noInstance(platform).message, retryAtMs: null }
+      if (this.candidates(platform).length === 0) {
+        const ids = (this.ctx.directory.instancesOf(platform) ?? []).map((i) => i.instanceId)
+        return { kind: 'deferred', reason: noInstance(platform).message, retryAtMs: this.instanceBreakers?.earliestProbeAtMs(ids) ?? null }
+      }
     }
     const deliveries = await Promise.all(plan.value.platforms.map((p) => this.deliver(p, plan.value.request, plan.value.timeoutMs, options.signal)))
     for (const { outcome } of deliveries) {
@@ -184,9 +197,32 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     return breaker
   }
 
+  /** The breaker of one instance; null when per-instance breakers are off. */
+  instanceBreaker(platform: string, instanceId: string): PlatformBreaker | null {
+    return this.instanceBreakers?.get(platform, instanceId) ?? null
+  }
+
+  /** Operator action: closes the platform's breaker and its instances' breakers, recording the reason. */
+  resetBreaker(platform: string, reason: string): Result<BreakerSnapshot, ConductorError> {
+    const breaker = this.breakers.get(platform)
+    if (breaker === undefined) return { ok: false, error: { code: 'NOT_FOUND', message: `no breaker for platform "${platform}"`, id: platform } }
+    breaker.reset(reason)
+    for (const instance of this.ctx.directory.instancesOf(platform) ?? []) this.instanceBreakers?.reset(instance.instanceId, reason)
+    return { ok: true, value: breaker.snapshot() }
+  }
+
+  /** Operator action: holds the platform's breaker open until `resetBreaker`, recording the reason. */
+  forceOpenBreaker(platform: string, reason: string): Result<BreakerSnapshot, ConductorError> {
+    const breaker = this.breakers.get(platform)
+    if (breaker === undefined) return { ok: false, error: { code: 'NOT_FOUND', message: `no breaker for platform "${platform}"`, id: platform } }
+    breaker.forceOpen(reason)
+    return { ok: true, value: breaker.snapshot() }
+  }
+
   /** Live state for the panel: counters kept in memory, no metric scrape. */
   snapshot(): RouterSnapshot {
-    return this.stats.snapshot(this.config.balancing.strategy, [...this.breakers.values()], this.inFlight)
+    const instanceBreakers = this.instanceBreakers
+    return this.stats.snapshot(this.config.balancing.strategy, [...this.breakers.values()], this.inFlight, (id) => instanceBreakers?.state(id) ?? 'closed')
   }
 
   private plan(input: unknown, startedAt: number): PlanResult {
@@ -199,7 +235,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   private candidates(platform: string): Candidate[] {
     const out: Candidate[] = []
     for (const instance of this.ctx.directory.instancesOf(platform) ?? []) {
-      if (instance.state === 'ready' && instance.healthy) out.push({ instanceId: instance.instanceId, inFlight: this.inFlight.get(instance.instanceId) ?? 0 })
+      if (instance.state === 'ready' && instance.healthy && (this.instanceBreakers?.usable(instance.instanceId) ?? true)) out.push({ instanceId: instance.instanceId, inFlight: this.inFlight.get(instance.instanceId) ?? 0 })
     }
     return out
   }
@@ -213,33 +249,48 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     const instanceId = this.balancer.pick(platform, this.candidates(platform), request.metadata)
     if (instanceId === null) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: noInstance(platform), durationMs: 0 } }
     let executed = false
-    const guarded = await breaker.run(async () => {
+    const attempt = async (): Promise<Executed> => {
       executed = true
-      this.stats.routedTo(platform, instanceId)
-      this.track(platform, instanceId, +1)
-      try {
-        const result = await this.runner.execute(
-          instanceId,
-          { id: request.id, type: request.type, content: request.content, metadata: request.metadata },
-          signal === undefined ? { timeoutMs } : { timeoutMs, signal }
-        )
-        const error = errorOf(result, platform)
-        return error === null ? { ok: true, output: result.status === 'ok' ? result.output : null } : { ok: false, error, cause: causeOf(error) }
-      } catch (cause) {
-        // The runner throws only for misuse, e.g. an instance that vanished between pick and execute.
-        const error: ConductorError = { code: 'INTERNAL', message: cause instanceof Error ? cause.message : String(cause) }
-        return { ok: false, error, cause: causeOf(error) }
-      } finally {
-        this.track(platform, instanceId, -1)
-      }
-    })
+      return this.execute(platform, instanceId, request, timeoutMs, signal)
+    }
+    const instanceBreakers = this.instanceBreakers
+    // An instance breaker that refuses (a race with its own probe) is not a failure of the platform.
+    const guardedAttempt =
+      instanceBreakers === null
+        ? attempt
+        : async (): Promise<Executed | Skipped> => {
+            const inner = await instanceBreakers.get(platform, instanceId).run(attempt)
+            return inner.rejected ? { ok: true, skipped: inner.error } : inner.value
+          }
+    const guarded = await breaker.run(guardedAttempt)
     const durationMs = performance.now() - started
     if (guarded.rejected) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: guarded.error, durationMs } }
-    const value = guarded.value as { ok: true; output: unknown } | { ok: false; error: ConductorError }
+    const value = guarded.value
+    if ('skipped' in value) return { executed: false, atMs, outcome: { ok: false, platform, instanceId, error: value.skipped, durationMs } }
     return {
       executed,
       atMs,
       outcome: value.ok ? { ok: true, platform, instanceId, output: value.output, durationMs } : { ok: false, platform, instanceId, error: value.error, durationMs }
+    }
+  }
+
+  /** One sandbox call; never throws (a runner throw, e.g. an instance gone between pick and call, is INTERNAL). */
+  private async execute(platform: string, instanceId: string, request: RouteRequest, timeoutMs: number, signal: AbortSignal | undefined): Promise<Executed> {
+    this.stats.routedTo(platform, instanceId)
+    this.track(platform, instanceId, +1)
+    try {
+      const result = await this.runner.execute(
+        instanceId,
+        { id: request.id, type: request.type, content: request.content, metadata: request.metadata },
+        signal === undefined ? { timeoutMs } : { timeoutMs, signal }
+      )
+      const error = errorOf(result, platform)
+      return error === null ? { ok: true, output: result.status === 'ok' ? result.output : null } : { ok: false, error, cause: causeOf(error) }
+    } catch (cause) {
+      const error: ConductorError = { code: 'INTERNAL', message: cause instanceof Error ? cause.message : String(cause) }
+      return { ok: false, error, cause: causeOf(error) }
+    } finally {
+      this.track(platform, instanceId, -1)
     }
   }
 
@@ -272,7 +323,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
 }
 
 function noInstance(platform: string): Extract<ConductorError, { code: 'NO_INSTANCE' }> {
-  return { code: 'NO_INSTANCE', message: `no ready, healthy instance of ${platform} (all down, restarting or failing health checks)`, platform }
+  return { code: 'NO_INSTANCE', message: `no ready, healthy instance of ${platform} (all down, restarting, failing health checks or behind an open instance breaker)`, platform }
 }
 
 function attemptOf(delivery: Delivery): DeliveryAttempt {

@@ -54,6 +54,8 @@ export const BreakerConfigSchema = z.object({
   minimumCalls: z.number().int().min(1).default(20),
   /** Time an open breaker waits before letting one half-open probe through. */
   resetTimeoutMs: z.number().int().min(1).default(10_000),
+  /** Also keep a breaker per instance, so one broken instance is skipped while its siblings serve. */
+  perInstance: z.boolean().default(true),
   /** How many transitions each breaker keeps for the panel. */
   transitionsKept: z.number().int().min(1).max(1_000).default(20)
 })

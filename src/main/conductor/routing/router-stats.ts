@@ -2,7 +2,7 @@
  * In-memory counters behind the router's live snapshot: plain numbers updated on the request path, so the
  * panel can poll once a second without scraping prom-client (whose reads are async and format text).
  */
-import type { OutcomeCounts, RouterSnapshot } from '../../../shared/routing.ts'
+import type { BreakerState, OutcomeCounts, RouterSnapshot } from '../../../shared/routing.ts'
 import type { PlatformBreaker } from './circuit-breaker.ts'
 import type { CompiledRule } from './rules.ts'
 
@@ -54,7 +54,7 @@ export class RouterStats {
     }
   }
 
-  snapshot(strategy: string, breakers: PlatformBreaker[], inFlight: ReadonlyMap<string, number>): RouterSnapshot {
+  snapshot(strategy: string, breakers: PlatformBreaker[], inFlight: ReadonlyMap<string, number>, instanceBreaker: (instanceId: string) => BreakerState): RouterSnapshot {
     let total = 0
     for (const n of inFlight.values()) total += n
     const platforms = breakers.map((breaker) => {
@@ -63,7 +63,12 @@ export class RouterStats {
         platform: breaker.platform,
         counts: { ...(this.byPlatform.get(breaker.platform) ?? zero()) },
         breaker: breaker.snapshot(),
-        instances: [...ids].sort().map((instanceId) => ({ instanceId, inFlight: inFlight.get(instanceId) ?? 0, routed: this.routed.get(instanceId) ?? 0 }))
+        instances: [...ids].sort().map((instanceId) => ({
+          instanceId,
+          inFlight: inFlight.get(instanceId) ?? 0,
+          routed: this.routed.get(instanceId) ?? 0,
+          breaker: instanceBreaker(instanceId)
+        }))
       }
     })
     return {

@@ -101,7 +101,7 @@ describe('platform circuit breaker', () => {
   it('can be forced open and reset by an operator, with the reason recorded', async () => {
     const { router, runner, send, transitions } = await setup()
     const breaker = router.breaker('flaky')
-    breaker.forceOpen('maintenance of the Discord gateway')
+    expect(router.forceOpenBreaker('flaky', 'maintenance of the Discord gateway')).toMatchObject({ ok: true, value: { state: 'forced-open' } })
     const before = runner.calls
     vi.setSystemTime(T0 + 60_000)
     expect((await send('hello')).error).toMatchObject({ code: 'CIRCUIT_OPEN', message: expect.stringMatching(/forced open/) })
@@ -117,7 +117,8 @@ describe('platform circuit breaker', () => {
   it('resets an automatically opened breaker without an intermediate transition', async () => {
     const { router, send, transitions } = await setup()
     for (let i = 0; i < 3; i++) await send('fail')
-    router.breaker('flaky').reset('fixed the plugin config')
+    expect(router.resetBreaker('flaky', 'fixed the plugin config')).toMatchObject({ ok: true, value: { state: 'closed' } })
+    expect(router.resetBreaker('nope', 'x')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
     expect(router.breaker('flaky').snapshot()).toMatchObject({ state: 'closed', consecutiveFailures: 0, callsInWindow: 0 })
     expect(transitions.map((t) => `${t.from}->${t.to}:${t.manual}`)).toEqual(['closed->open:false', 'open->closed:true'])
     expect((await send('hello')).ok).toBe(true)
@@ -135,5 +136,46 @@ describe('platform circuit breaker', () => {
     vi.setSystemTime(T0 + 10_000)
     expect(await router.replay({ id: 'retry-1', type: 'x', content: 'hello', target: ['flaky'] })).toMatchObject({ kind: 'delivered', attempt: null })
     expect(sink.entries.size).toBe(entries)
+  })
+})
+
+describe('per-instance breakers', () => {
+  it('skip one broken instance while its sibling serves, and probe it again after the reset time', async () => {
+    const fakes = await startFakes({ flaky: { modulePath: FLAKY, instances: 2 } })
+    runner = fakes.runner
+    const router = new RequestRouter({ config: { breaker: { resetTimeoutMs: 10_000 } }, directory: fakes.directory, runner: fakes.runner })
+    const transitions: string[] = []
+    router.on('instanceBreakerTransition', (t) => transitions.push(`${t.instanceId}:${t.from}->${t.to}`))
+    await fakes.runner.execute('flaky-1', { id: 'switch', type: 'x', content: 'fail:on', metadata: {} })
+    const send = async () => router.routeRequest({ type: 'x', content: 'hello', target: 'flaky' })
+    const outcomes: string[] = []
+    for (let i = 0; i < 16; i++) {
+      const r = await send()
+      outcomes.push(`${r.results[0]?.instanceId}:${r.ok ? 'ok' : r.error?.code}`)
+    }
+    // Round-robin alternates until flaky-1 has failed 3 times in a row; then only flaky-2 is used.
+    expect(outcomes.slice(0, 6)).toEqual(['flaky-1:PLUGIN_ERROR', 'flaky-2:ok', 'flaky-1:PLUGIN_ERROR', 'flaky-2:ok', 'flaky-1:PLUGIN_ERROR', 'flaky-2:ok'])
+    expect(outcomes.slice(6).every((o) => o === 'flaky-2:ok')).toBe(true)
+    expect(router.breaker('flaky').state).toBe('closed')
+    expect(transitions).toEqual(['flaky-1:closed->open'])
+    expect(router.snapshot().platforms.find((p) => p.platform === 'flaky')?.instances.map((i) => `${i.instanceId}:${i.breaker}`)).toEqual(['flaky-1:open', 'flaky-2:closed'])
+
+    await fakes.runner.execute('flaky-1', { id: 'switch-off', type: 'x', content: 'fail:off', metadata: {} })
+    vi.setSystemTime(T0 + 10_000)
+    const probed = new Set<string | null>()
+    for (let i = 0; i < 4; i++) probed.add((await send()).results[0]?.instanceId ?? null)
+    expect(probed).toEqual(new Set(['flaky-1', 'flaky-2']))
+    expect(transitions).toEqual(['flaky-1:closed->open', 'flaky-1:open->half-open', 'flaky-1:half-open->closed'])
+  })
+
+  it('defers a replay until the earliest instance probe when every instance breaker is open', async () => {
+    const fakes = await startFakes({ flaky: { modulePath: FLAKY, instances: 2 } })
+    runner = fakes.runner
+    const router = new RequestRouter({ config: { breaker: { resetTimeoutMs: 10_000, consecutiveFailures: 100, minimumCalls: 1000 } }, directory: fakes.directory, runner: fakes.runner })
+    // The platform breaker will not trip (high thresholds); the instance breakers use the same config, so force them.
+    for (const id of ['flaky-1', 'flaky-2']) router.instanceBreaker('flaky', id)?.forceOpen('test')
+    const before = fakes.runner.calls
+    expect(await router.replay({ id: 'r', type: 'x', content: 'hi', target: ['flaky'] })).toMatchObject({ kind: 'deferred', reason: expect.stringMatching(/open instance breaker/) })
+    expect(fakes.runner.calls).toBe(before)
   })
 })

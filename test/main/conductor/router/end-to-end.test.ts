@@ -99,6 +99,9 @@ describe('end to end through real sandboxes', () => {
     expect(elapsedMs).toBeLessThan(300 + 2_000)
     const after = await router.routeRequest({ type: 'x', content: 'still alive', target: 'flaky' })
     expect(after.results[0]).toMatchObject({ ok: true, instanceId: 'flaky-1', output: { echo: 'still alive' } })
+    // The sandbox cancelled the request: the plugin's signal fired and its sleep ended early.
+    const stats = await router.routeRequest({ type: 'x', content: 'stats', target: 'flaky' })
+    expect(stats.results[0]).toMatchObject({ ok: true, output: { cancelled: 1 } })
     expect(manager.snapshot().plugins.find((p) => p.name === 'flaky')?.instances[0]?.restarts).toBe(0)
   }, 30_000)
 

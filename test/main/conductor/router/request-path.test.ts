@@ -47,6 +47,7 @@ describe('routeRequest', () => {
     expect(runner.live.get('flaky-1')?.info.inFlight).toBe(0)
     const next = await router.routeRequest({ type: 'x', content: 'still there?', target: 'flaky' })
     expect(next.results[0]).toMatchObject({ ok: true, instanceId: 'flaky-1', output: { echo: 'still there?' } })
+    expect((await router.routeRequest({ type: 'x', content: 'stats', target: 'flaky' })).results[0]).toMatchObject({ output: { cancelled: 1 } })
   })
 
   it('hands a failure to the dead-letter queue with its attempts and answers with the entry id', async () => {
