@@ -1,10 +1,18 @@
 /**
- * DLQ metrics (prom-client). The queue owns its own `Registry` unless the host passes one (the engine-wide
- * `metricsRegistry`, once it exists): a metric name can be registered only once per registry, so share a
- * registry only with a single queue.
+ * DLQ metrics (prom-client), registered into the shared `metricsRegistry` by default; tests pass their own
+ * `new Registry()`. A second queue on the same registry replaces this file's metrics (last queue wins).
  */
-import { Counter, Gauge, Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { DlqCounts } from '../../../shared/dlq.ts'
+import { metricsRegistry } from '../metrics.ts'
+
+const NAMES = [
+  'conductor_dlq_entries',
+  'conductor_dlq_capacity_entries',
+  'conductor_dlq_full',
+  'conductor_dlq_enqueue_total',
+  'conductor_dlq_replays_total'
+]
 
 export interface DlqMetrics {
   registry: Registry
@@ -14,7 +22,8 @@ export interface DlqMetrics {
   replays: Counter<'outcome'>
 }
 
-export function createDlqMetrics(registry: Registry = new Registry()): DlqMetrics {
+export function createDlqMetrics(registry: Registry = metricsRegistry): DlqMetrics {
+  for (const name of NAMES) registry.removeSingleMetric(name)
   const entries = new Gauge({
     name: 'conductor_dlq_entries',
     help: 'Dead-letter entries by state',

@@ -29,6 +29,7 @@ export interface RetrySchedulerOptions<T> {
 
 // setTimeout's delay is a signed 32-bit int; a longer wait would fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1
+const ERROR_RETRY_MS = 5_000
 
 export class RetryScheduler<T> {
   readonly #o: RetrySchedulerOptions<T>
@@ -101,11 +102,14 @@ export class RetryScheduler<T> {
     this.#timer = null
     this.#timerAtMs = null
     if (!this.#running) return
-    let items: T[] = []
+    let items: T[]
     try {
       items = this.#o.takeDue(this.#o.clock.now(), this.#o.concurrency - this.#inFlight.size)
     } catch (cause) {
+      // A broken store must not turn the single timer into a busy loop: report, and look again in a while.
       this.#o.onError(cause)
+      this.#arm(this.#o.clock.now() + ERROR_RETRY_MS)
+      return
     }
     for (const item of items) {
       const job: Promise<void> = this.#o

@@ -47,6 +47,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX entries_failed ON entries(last_failed_at, seq);
    CREATE TABLE attempts (
      entry_seq INTEGER NOT NULL REFERENCES entries(seq) ON DELETE CASCADE,
+     ord INTEGER NOT NULL,
      at_ms INTEGER NOT NULL,
      duration_ms INTEGER NOT NULL,
      origin TEXT NOT NULL,
@@ -56,9 +57,9 @@ const MIGRATIONS: readonly string[] = [
      platform TEXT,
      instance_id TEXT,
      error_json TEXT,
-     note TEXT
-   );
-   CREATE INDEX attempts_entry ON attempts(entry_seq, at_ms);
+     note TEXT,
+     PRIMARY KEY (entry_seq, ord)
+   ) WITHOUT ROWID;
    CREATE TABLE actions (
      id INTEGER PRIMARY KEY,
      at_ms INTEGER NOT NULL,
@@ -89,6 +90,8 @@ function configure(db: DatabaseSync): void {
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = FULL')
   db.exec('PRAGMA foreign_keys = ON')
+  // Fewer, larger checkpoints: pages rewritten by consecutive batches (index roots, FTS structure) are copied once.
+  db.exec('PRAGMA wal_autocheckpoint = 1000')
   const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check?: string } | undefined
   if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${check?.quick_check ?? 'no answer'}`)
 }

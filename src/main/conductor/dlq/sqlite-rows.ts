@@ -84,8 +84,23 @@ export function errorText(attempt: DlqAttempt): string {
   return attempt.error === null ? '' : `${attempt.error.code}: ${attempt.error.message}\n`
 }
 
+function leafValues(value: unknown, out: string[]): void {
+  if (value === null || value === undefined) return
+  if (typeof value === 'object') {
+    for (const item of Object.values(value as Record<string, unknown>)) leafValues(item, out)
+  } else {
+    out.push(String(value))
+  }
+}
+
+/**
+ * What full-text search sees of a payload: its leaf values (not the JSON keys and punctuation, which would
+ * double the trigram index for nothing), the edited payload and the original one.
+ */
 export function payloadText(entry: DlqEntry): string {
-  const current = JSON.stringify(entry.request)
-  return entry.originalRequest === null ? current : `${current}\n${JSON.stringify(entry.originalRequest)}`
+  const out: string[] = []
+  leafValues(entry.request, out)
+  if (entry.originalRequest !== null) leafValues(entry.originalRequest, out)
+  return out.join('\n')
 }
 

@@ -28,7 +28,7 @@ export class SqliteDlqStore implements DlqStore {
   /** `inboxBatch`: inbox rows that trigger a background materialisation (reads always materialise first). */
   constructor(db: DatabaseSync, options: { inboxBatch?: number } = {}) {
     this.#db = db
-    this.#inboxBatch = options.inboxBatch ?? 1024
+    this.#inboxBatch = options.inboxBatch ?? 256
     this.#inboxCount = this.#countInbox()
     this.#catchUp()
   }
@@ -127,7 +127,7 @@ export class SqliteDlqStore implements DlqStore {
       `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (${Array.from({ length: 23 }, () => '?').join(', ')})`
     ).run(...entryParams(entry))
     const seq = Number(result.lastInsertRowid)
-    for (const attempt of attempts) this.#insertAttempt(seq, attempt)
+    attempts.forEach((attempt, ord) => this.#insertAttempt(seq, ord, attempt))
     this.#stmt('INSERT INTO entries_fts (rowid, errors, payload) VALUES (?, ?, ?)').run(
       seq,
       attempts.map(errorText).join(''),
@@ -146,18 +146,19 @@ export class SqliteDlqStore implements DlqStore {
     }
   }
 
-  #insertAttempt(seq: number, a: DlqAttempt): void {
+  #insertAttempt(seq: number, ord: number, a: DlqAttempt): void {
     this.#stmt(
-      `INSERT INTO attempts (entry_seq, at_ms, duration_ms, origin, outcome, round, n, platform, instance_id,
-         error_json, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-    ).run(seq, a.atMs, a.durationMs, a.origin, a.outcome, a.round, a.n, a.platform, a.instanceId,
+      `INSERT INTO attempts (entry_seq, ord, at_ms, duration_ms, origin, outcome, round, n, platform, instance_id,
+         error_json, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    ).run(seq, ord, a.atMs, a.durationMs, a.origin, a.outcome, a.round, a.n, a.platform, a.instanceId,
       a.error === null ? null : JSON.stringify(a.error), a.note)
   }
 
   appendAttempt(id: string, attempt: DlqAttempt): void {
     const seq = this.#seq(id)
     if (seq === null) return
-    this.#insertAttempt(seq, attempt)
+    const next = this.#stmt('SELECT coalesce(max(ord) + 1, 0) AS ord FROM attempts WHERE entry_seq = ?').get(seq) as Row
+    this.#insertAttempt(seq, num(next.ord), attempt)
     const text = errorText(attempt)
     if (text !== '') this.#stmt('UPDATE entries_fts SET errors = errors || ? WHERE rowid = ?').run(text, seq)
   }
@@ -165,7 +166,7 @@ export class SqliteDlqStore implements DlqStore {
   attempts(id: string): DlqAttempt[] {
     this.#catchUp()
     const rows = this.#stmt(
-      'SELECT a.* FROM attempts a JOIN entries e ON e.seq = a.entry_seq WHERE e.id = ? ORDER BY a.at_ms, a.rowid'
+      'SELECT a.* FROM attempts a JOIN entries e ON e.seq = a.entry_seq WHERE e.id = ? ORDER BY a.ord'
     ).all(id) as Row[]
     return rows.map(rowToAttempt)
   }

@@ -1,5 +1,6 @@
 /** Shared test doubles for the DLQ: a controllable clock, scripted replayers, temp dirs, inputs. */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { Registry } from 'prom-client'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DeadLetterInput, ReplayOutcome, RequestReplayer } from '../../../../src/main/conductor/dlq/dead-letter-port.ts'
@@ -106,6 +107,7 @@ export function openQueue(
 ): DeadLetterQueue {
   const opened = DeadLetterQueue.open({
     replayer: options.replayer ?? new ScriptedReplayer(delivered),
+    metricsRegistry: new Registry(),
     ...options,
     config: DlqConfigSchema.parse(options.config ?? {}),
     path
