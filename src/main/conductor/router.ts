@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { ConductorError } from '../../shared/errors.ts'
+import type { PlatformMetrics } from '../../shared/panel.ts'
 import type { Result } from '../../shared/result.ts'
 import type { BreakerSnapshot, BreakerTransition, PlatformOutcome, RouteDecision, RouteRequest, RouteResponse, RouterSnapshot } from '../../shared/routing.ts'
 import type { DeadLetterSink, DeliveryAttempt, ReplayOutcome, RequestReplayer } from './dlq/dead-letter-port.ts'
@@ -134,7 +135,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     const durationMs = performance.now() - startedAt
     for (const { outcome } of deliveries) {
       const result = outcome.ok ? 'ok' : 'failed'
-      this.stats.finished(outcome.platform, result, outcome.ok ? false : dlqId !== null)
+      this.stats.finished(outcome.platform, result, outcome.ok ? false : dlqId !== null, outcome.durationMs)
       this.metrics.countRequest(outcome.platform, ruleId, result)
       this.metrics.observeEndToEnd(outcome.platform, result, durationMs / 1000)
     }
@@ -170,7 +171,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     }
     const deliveries = await Promise.all(plan.value.platforms.map((p) => this.deliver(p, plan.value.request, plan.value.timeoutMs, options.signal)))
     for (const { outcome } of deliveries) {
-      this.stats.finished(outcome.platform, outcome.ok ? 'ok' : 'failed', false)
+      this.stats.finished(outcome.platform, outcome.ok ? 'ok' : 'failed', false, outcome.durationMs)
       this.metrics.countRequest(outcome.platform, plan.value.ruleId, outcome.ok ? 'ok' : 'failed')
     }
     const failed = deliveries.find((d) => !d.outcome.ok && d.executed)
@@ -217,6 +218,15 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     if (breaker === undefined) return { ok: false, error: { code: 'NOT_FOUND', message: `no breaker for platform "${platform}"`, id: platform } }
     breaker.forceOpen(reason)
     return { ok: true, value: breaker.snapshot() }
+  }
+
+  /** Requests/s, errors/s, p50/p95 latency (ms) and in-flight per platform over the last `windowMs`. */
+  platformMetrics(windowMs = 10_000): PlatformMetrics[] {
+    return this.stats.platformMetrics((platform) => {
+      let total = 0
+      for (const instance of this.ctx.directory.instancesOf(platform) ?? []) total += this.inFlight.get(instance.instanceId) ?? 0
+      return total
+    }, windowMs)
   }
 
   /** Live state for the panel: counters kept in memory, no metric scrape. */

@@ -25,7 +25,7 @@ export interface PluginManagerOptions {
 }
 
 export interface PluginManagerEvents {
-  instanceState: [{ plugin: string; instanceId: string; state: InstanceSnapshot['state']; atMs: number; detail: string }]
+  instanceState: [{ plugin: string; platform: string; instanceId: string; state: InstanceSnapshot['state']; healthy: boolean; atMs: number; detail: string }]
   loadError: [PluginLoadError]
 }
 
@@ -277,7 +277,7 @@ export class PluginManager extends EventEmitter<PluginManagerEvents> implements 
         instance.lastHealthCheck = { atMs, ok, detail }
         if (instance.healthy !== ok) {
           instance.healthy = ok
-          this.emit('instanceState', { plugin: instance.plugin.found.manifest.name, instanceId: instance.instanceId, state: instance.state, atMs, detail: ok ? 'healthy again' : `unhealthy: ${detail ?? ''}` })
+          this.emitState(instance, ok ? 'healthy again' : `unhealthy: ${detail ?? ''}`)
         }
       })
     )
@@ -285,7 +285,12 @@ export class PluginManager extends EventEmitter<PluginManagerEvents> implements 
 
   private setState(instance: ManagedInstance, state: InstanceSnapshot['state'], detail: string): void {
     instance.state = state
-    this.emit('instanceState', { plugin: instance.plugin.found.manifest.name, instanceId: instance.instanceId, state, atMs: this.now(), detail })
+    this.emitState(instance, detail)
+  }
+
+  private emitState(instance: ManagedInstance, detail: string): void {
+    const { name, platform } = instance.plugin.found.manifest
+    this.emit('instanceState', { plugin: name, platform, instanceId: instance.instanceId, state: instance.state, healthy: instance.healthy, atMs: this.now(), detail })
   }
 
   private clearTimer(instance: ManagedInstance): void {

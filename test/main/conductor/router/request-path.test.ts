@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RequestRouter } from '../../../../src/main/conductor/router.ts'
 import type { RouterConfigInput } from '../../../../src/main/conductor/routing/router-config.ts'
 import { RouteResponseSchema, RouterSnapshotSchema } from '../../../../src/shared/routing.ts'
@@ -114,6 +114,23 @@ describe('snapshot and metrics', () => {
     expect(snapshot.inFlight).toBe(0)
     expect(snapshot.platforms.find((p) => p.platform === 'flaky')).toMatchObject({ counts: { failed: 1, dlqHandOffs: 1 }, breaker: { state: 'closed', consecutiveFailures: 1 }, instances: [{ instanceId: 'flaky-1', routed: 1, inFlight: 0 }] })
     expect(snapshot.rules.find((r) => r.id === 'builtin:discord-type')?.hits).toBe(1)
+  })
+
+  it('gives requests/s, errors/s and latency percentiles per platform over a recent window', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      vi.setSystemTime(1_000_000)
+      const { router } = await setup()
+      for (let i = 0; i < 4; i++) await router.routeRequest({ type: 'discord', content: '!ping' })
+      await router.routeRequest({ type: 'x', content: 'fail', target: 'flaky' })
+      const metrics = router.platformMetrics(10_000)
+      expect(metrics.find((m) => m.platform === 'discord')).toEqual({ platform: 'discord', requestsPerSec: 0.4, errorsPerSec: 0, p50Ms: expect.any(Number), p95Ms: expect.any(Number), inFlight: 0 })
+      expect(metrics.find((m) => m.platform === 'flaky')).toMatchObject({ requestsPerSec: 0.1, errorsPerSec: 0.1 })
+      vi.setSystemTime(1_000_000 + 10_001)
+      expect(router.platformMetrics(10_000).find((m) => m.platform === 'discord')).toMatchObject({ requestsPerSec: 0, p50Ms: null })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('exports prom-client metrics for requests, latencies, breakers, in-flight and DLQ hand-offs', async () => {
