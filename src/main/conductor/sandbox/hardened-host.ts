@@ -15,7 +15,7 @@ import { constants } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { IsolationLayer } from '../../../shared/sandbox.ts'
 import { MemoryCgroup, probeCgroup, type CgroupSupport } from './cgroup.ts'
-import { childrenOf, isAlive, namespaceOf, treeOf } from './proc-tree.ts'
+import { childrenOf, namespaceOf, treeOf } from './proc-tree.ts'
 import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, SpawnSpec } from './process-host.ts'
 import { heapFlags } from './heap-flags.ts'
 import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
@@ -225,11 +225,6 @@ class HardenedHandle implements ProcessHandle {
       })
     }
     return layers
-  }
-
-  /** For tests: whether any process of this sandbox is still alive. */
-  anyAlive(): boolean {
-    return this.child.pid !== undefined && isAlive(this.child.pid)
   }
 }
 

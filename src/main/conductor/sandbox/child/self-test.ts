@@ -3,9 +3,11 @@
  * reports the error code it got. The host turns these into isolation evidence (together with what it checks
  * from the outside), so a layer is never reported from a flag alone.
  */
+import { spawnSync } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { getHeapStatistics } from 'node:v8'
+import { Worker } from 'node:worker_threads'
 import type { InitMessage, SelfTest } from '../protocol.ts'
 
 function codeOf(cause: unknown): string {
@@ -48,7 +50,6 @@ function probeConnect(): Promise<string> {
 }
 
 async function probeChildProcess(): Promise<string> {
-  const { spawnSync } = await import('node:child_process')
   return attempt(() => {
     const result = spawnSync('/bin/true')
     if (result.error) throw result.error
@@ -56,7 +57,6 @@ async function probeChildProcess(): Promise<string> {
 }
 
 async function probeWorker(): Promise<string> {
-  const { Worker } = await import('node:worker_threads')
   return attempt(() => {
     void new Worker('0', { eval: true }).terminate()
   }, 'started')
