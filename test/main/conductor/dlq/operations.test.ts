@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DeadLetterQueue } from '../../../../src/main/conductor/dlq/dead-letter-queue.ts'
+import { DlqBulkPreviewSchema, DlqBulkResultSchema, DlqCountsSchema, DlqEntryDetailSchema, DlqErrorGroupSchema, DlqPageSchema } from '../../../../src/shared/dlq.ts'
 import { delivered, FakeClock, input, nextEvent, openQueue, ScriptedReplayer, tempDir } from './helpers.ts'
 
 describe('DeadLetterQueue operator actions', () => {
@@ -52,6 +53,21 @@ describe('DeadLetterQueue operator actions', () => {
     expect(detail.value.entry.originalRequest).toMatchObject({ content: 'bad content' })
     expect(detail.value.actions.map((a) => a.kind)).toEqual(['editPayload', 'retry'])
     expect(detail.value.actions[0]?.detail.previousRequest).toMatchObject({ content: 'bad content' })
+  })
+
+  it('answers in the shapes of the shared contract the panel parses', async () => {
+    await q.enqueue(input('a'))
+    q.operations.editPayload('a', { content: 'x' }, 'edit')
+    q.operations.discard('a', 'why not')
+    expect(() => DlqEntryDetailSchema.parse(q.get('a').ok ? (q.get('a') as { value: unknown }).value : null)).not.toThrow()
+    const page = q.page({ filter: { text: 'hello' } })
+    expect(() => DlqPageSchema.parse(page.ok ? page.value : null)).not.toThrow()
+    expect(() => DlqErrorGroupSchema.array().parse(q.errorGroups({}))).not.toThrow()
+    expect(() => DlqCountsSchema.parse(q.counts())).not.toThrow()
+    const preview = q.operations.previewBulk('retry', { states: ['discarded'] })
+    expect(() => DlqBulkPreviewSchema.parse(preview.ok ? preview.value : null)).not.toThrow()
+    const result = preview.ok ? q.operations.applyBulk(preview.value.token) : null
+    expect(() => DlqBulkResultSchema.parse(result?.ok ? result.value : null)).not.toThrow()
   })
 
   it('answers NOT_FOUND for an unknown id', () => {
