@@ -4,7 +4,7 @@ import type { DlqState } from '../../../../shared/dlq.ts'
 import { useApp } from '../../store/use-app.ts'
 
 const stateOptions: { label: string; states: DlqState[] | undefined }[] = [
-  { label: 'Needs attention (pending, retrying, dead)', states: ['pending', 'retrying', 'dead'] },
+  { label: 'Open (pending, retrying, dead)', states: ['pending', 'retrying', 'dead'] },
   { label: 'All states', states: undefined },
   { label: 'Pending', states: ['pending'] },
   { label: 'Retrying', states: ['retrying'] },

@@ -3,7 +3,7 @@
  * kill/crash marked where it happened. Animations are off: a 1 Hz redraw must be cheap at 50 processes.
  */
 import { memo, useMemo } from 'react'
-import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts'
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { Badge } from '../../components/Badge.tsx'
 import { formatClock, formatMiB } from '../../lib/format.ts'
 import { RESOURCE_WINDOW_MS } from '../../store/app-store.ts'
@@ -37,10 +37,12 @@ export const ProcessChart = memo(function ProcessChart({ instanceId }: { instanc
       {data.length === 0 ? (
         <p className="chart-empty muted">No samples yet — the runner samples each live process once a second.</p>
       ) : (
-        <LineChart width={560} height={150} data={data} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
+        <div className="chart">
+        <ResponsiveContainer width="100%" height={150} initialDimension={{ width: 480, height: 150 }}>
+        <LineChart data={data} margin={{ top: 8, right: 4, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" />
           <XAxis dataKey="t" type="number" domain={xDomain} tickFormatter={formatClock} tick={{ fontSize: 10 }} tickCount={6} allowDataOverflow />
-          <YAxis yAxisId="cpu" domain={[0, 100]} tick={{ fontSize: 10 }} width={40} unit="%" />
+          <YAxis yAxisId="cpu" domain={[0, 100]} tick={{ fontSize: 10 }} width={46} unit="%" />
           <YAxis yAxisId="rss" orientation="right" domain={[0, Math.ceil(capMiB * 1.15)]} tick={{ fontSize: 10 }} width={44} unit="M" />
           <Tooltip labelFormatter={(t) => formatClock(Number(t))} isAnimationActive={false} />
           <ReferenceLine yAxisId="rss" y={capMiB} stroke="var(--bad)" strokeDasharray="6 3" label={{ value: `cap ${Math.round(capMiB)} MiB`, position: 'insideTopRight', fontSize: 10, fill: 'var(--bad)' }} />
@@ -50,6 +52,8 @@ export const ProcessChart = memo(function ProcessChart({ instanceId }: { instanc
           <Line yAxisId="cpu" dataKey="cpu" name="CPU %" stroke="var(--cpu)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
           <Line yAxisId="rss" dataKey="rss" name="RSS MiB" stroke="var(--rss)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
         </LineChart>
+        </ResponsiveContainer>
+        </div>
       )}
       {exits.length ? (
         <ul className="exit-list">

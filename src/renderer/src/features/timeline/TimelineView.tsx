@@ -8,18 +8,20 @@ import { Empty } from '../../components/States.tsx'
 import { formatClock } from '../../lib/format.ts'
 import { useApp } from '../../store/use-app.ts'
 
-const WINDOW_MS = 15 * 60_000
+/** The axis spans from the oldest incident (at least 2 minutes, at most an hour) to now. */
+const MIN_WINDOW_MS = 2 * 60_000
+const MAX_WINDOW_MS = 60 * 60_000
 const kinds: Incident['kind'][] = ['breaker', 'dlq', 'restart', 'kill', 'exit']
 
-function Lane({ platform, incidents, nowMs }: { platform: string; incidents: Incident[]; nowMs: number }): React.JSX.Element {
-  const start = nowMs - WINDOW_MS
-  const x = (atMs: number): number => ((atMs - start) / WINDOW_MS) * 100
+function Lane({ platform, incidents, nowMs, windowMs }: { platform: string; incidents: Incident[]; nowMs: number; windowMs: number }): React.JSX.Element {
+  const start = nowMs - windowMs
+  const x = (atMs: number): number => ((atMs - start) / windowMs) * 100
   const visible = incidents.filter((i) => i.atMs >= start)
   return (
     <section className="card lane" aria-labelledby={`lane-${platform}`} data-testid={`timeline-${platform}`}>
       <header className="card-head">
         <h2 id={`lane-${platform}`}>{platform}</h2>
-        <span className="muted">{visible.length} incident{visible.length === 1 ? '' : 's'} in 15 min</span>
+        <span className="muted">{visible.length} incident{visible.length === 1 ? '' : 's'} in {Math.round(windowMs / 60_000)} min</span>
       </header>
       <svg className="lane-axis" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label={`${platform} incidents on a time axis`}>
         <line x1="0" x2="100" y1="24" y2="24" className="axis" />
@@ -30,7 +32,7 @@ function Lane({ platform, incidents, nowMs }: { platform: string; incidents: Inc
           </rect>
         ))}
       </svg>
-      <div className="axis-labels muted small"><span>{formatClock(start)}</span><span>{formatClock(start + WINDOW_MS / 3)}</span><span>{formatClock(start + (2 * WINDOW_MS) / 3)}</span><span>{formatClock(nowMs)}</span></div>
+      <div className="axis-labels muted small"><span>{formatClock(start)}</span><span>{formatClock(start + windowMs / 3)}</span><span>{formatClock(start + (2 * windowMs) / 3)}</span><span>{formatClock(nowMs)}</span></div>
       <ol className="incident-list">
         {visible.slice(-8).reverse().map((i, n) => (
           <li key={`${i.atMs}-${n}`}><span className={`dot mark-${i.kind}`} aria-hidden="true" /> <span className="mono">{formatClock(i.atMs)}</span> <strong>{i.title}</strong> <span className="muted">{i.detail}</span></li>
@@ -50,13 +52,15 @@ export function TimelineView(): React.JSX.Element {
     for (const i of incidents) map.set(i.platform, [...(map.get(i.platform) ?? []), i])
     return map
   }, [incidents, platforms])
+  const oldest = incidents[0]?.atMs ?? nowMs
+  const windowMs = Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, Math.ceil(((nowMs - oldest) * 1.1) / 60_000) * 60_000))
   if (platforms.length === 0) return <div className="view"><Empty title="No platforms yet">The timeline fills as breakers change, requests fail, and processes restart.</Empty></div>
   return (
     <div className="view">
       <p className="muted legend">
         {kinds.map((k) => <span key={k}><span className={`dot mark-${k}`} aria-hidden="true" /> {k} </span>)}
       </p>
-      {[...byPlatform].map(([platform, list]) => <Lane key={platform} platform={platform} incidents={list} nowMs={nowMs} />)}
+      {[...byPlatform].map(([platform, list]) => <Lane key={platform} platform={platform} incidents={list} nowMs={nowMs} windowMs={windowMs} />)}
     </div>
   )
 }
