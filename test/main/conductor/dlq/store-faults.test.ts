@@ -123,6 +123,26 @@ describe('DLQ store faults and limits', () => {
     await second.close()
   })
 
+  it('closes with a replay in flight that ignores the abort, and resumes that entry on the next start', async () => {
+    const clock = new FakeClock()
+    let sawAbort = false
+    const first = openQueue(path, {
+      clock,
+      replayer: { replay: (_request, options) => (options?.signal?.addEventListener('abort', () => (sawAbort = true)), new Promise(() => {})) }
+    })
+    first.start()
+    await first.enqueue(input('a'))
+    clock.advance(60_000)
+    await first.close()
+    expect(sawAbort).toBe(true)
+    const second = openQueue(path, { clock })
+    second.start()
+    const detail = second.get('a')
+    expect(detail.ok && detail.value.entry.state).toBe('pending')
+    expect(detail.ok && detail.value.attempts.at(-1)?.outcome).toBe('interrupted')
+    await second.close()
+  })
+
   it('deletes resolved and discarded entries only under an explicit retention policy', async () => {
     const clock = new FakeClock()
     const keep = openQueue(path, { clock })
