@@ -6,6 +6,7 @@
  * is reported with file and reason; the others still run.
  */
 import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { InstanceSnapshot, PluginLoadError, PluginsSnapshot } from '../../shared/routing.ts'
 import type { SandboxExit } from '../../shared/sandbox.ts'
@@ -14,8 +15,14 @@ import type { SandboxRunner, StartOptions } from '../conductor/sandbox/runner-ap
 import { discoverPlugins, type DiscoveredPlugin, type PluginRoot } from './discovery.ts'
 import { PluginsConfigSchema, type PluginsConfig, type PluginsConfigInput } from './plugins-config.ts'
 
-/** Built-in plugins, relative to this file in the source tree; the composition root may pass another folder. */
-export const DEFAULT_BUILTIN_PLUGINS_DIR = resolve(import.meta.dirname, '../../../resources/plugins')
+/**
+ * Built-in plugins: `resources/plugins` found from this file in the source tree (src/main/plugins) or in the
+ * bundle (out/main), else under the working directory. A packaged app passes its own `builtinDir`.
+ */
+export const DEFAULT_BUILTIN_PLUGINS_DIR =
+  [resolve(import.meta.dirname, '../../../resources/plugins'), resolve(import.meta.dirname, '../../resources/plugins')].find((dir) =>
+    existsSync(dir)
+  ) ?? resolve(process.cwd(), 'resources/plugins')
 
 export interface PluginManagerOptions {
   runner: SandboxRunner

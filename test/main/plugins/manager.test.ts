@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RequestRouter } from '../../../src/main/conductor/router.ts'
 import { PluginManager } from '../../../src/main/plugins/manager.ts'
 import { PluginsSnapshotSchema } from '../../../src/shared/routing.ts'
@@ -26,8 +26,10 @@ function nextState(m: PluginManager, instanceId: string, state: string): Promise
 describe('PluginManager', () => {
   it('discovers the built-in discord and android plugins and starts their instances', async () => {
     const runner = new FakeRunner()
-    manager = new PluginManager({ runner, builtinDir: BUILTIN_DIR, config: { healthCheckIntervalMs: 0 } })
+    // No builtinDir: the default finds resources/plugins from the source tree.
+    manager = new PluginManager({ runner, config: { healthCheckIntervalMs: 0 } })
     const snapshot = PluginsSnapshotSchema.parse(await manager.start())
+    expect(snapshot.plugins[0]?.dir.startsWith(BUILTIN_DIR)).toBe(true)
     expect(snapshot.loadErrors).toEqual([])
     expect(snapshot.plugins.map((p) => [p.name, p.platform, p.source, p.instances.map((i) => `${i.instanceId}:${i.state}`)])).toEqual([
       ['android', 'android', 'builtin', ['android-1:ready', 'android-2:ready']],
@@ -98,6 +100,28 @@ describe('PluginManager', () => {
     await runner.execute('flaky-1', { id: 'direct', type: 'x', content: 'unhealthy:off', metadata: {} })
     await manager.checkHealth()
     expect(manager.snapshot().plugins[0]?.instances[0]?.healthy).toBe(true)
+  })
+
+  it('runs health checks every 5 s by default', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+    try {
+      vi.setSystemTime(2_000_000)
+      const runner = new FakeRunner()
+      const checks = vi.spyOn(runner, 'healthCheck')
+      manager = new PluginManager({ runner, builtinDir: USER_DIR })
+      expect(manager.config.healthCheckIntervalMs).toBe(5_000)
+      await manager.start()
+      expect(manager.snapshot().plugins[0]?.instances[0]?.lastHealthCheck).toBeNull()
+      await vi.advanceTimersByTimeAsync(4_999)
+      expect(checks).not.toHaveBeenCalled()
+      await vi.advanceTimersByTimeAsync(1)
+      expect(checks).toHaveBeenCalledTimes(1)
+      await vi.advanceTimersByTimeAsync(5_000)
+      expect(checks).toHaveBeenCalledTimes(2)
+      expect(manager.snapshot().plugins[0]?.instances[0]?.lastHealthCheck).toEqual({ atMs: 2_010_000, ok: true, detail: null })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('passes manifest limits, granted permissions and merged settings to the sandbox', async () => {
