@@ -46,7 +46,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX entries_signature_failed ON entries(signature, last_failed_at, seq);
    CREATE INDEX entries_failed ON entries(last_failed_at, seq);
    CREATE TABLE attempts (
-     entry_seq INTEGER NOT NULL REFERENCES entries(seq) ON DELETE CASCADE,
+     entry_seq INTEGER NOT NULL,
      ord INTEGER NOT NULL,
      at_ms INTEGER NOT NULL,
      duration_ms INTEGER NOT NULL,
@@ -71,7 +71,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX actions_entry ON actions(entry_id, id);
    CREATE TABLE inbox (
      seq INTEGER PRIMARY KEY,
-     id TEXT NOT NULL UNIQUE,
+     id TEXT NOT NULL,
      entry_json TEXT NOT NULL,
      attempts_json TEXT NOT NULL
    );
@@ -89,7 +89,6 @@ class NewerSchemaError extends Error {}
 function configure(db: DatabaseSync): void {
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = FULL')
-  db.exec('PRAGMA foreign_keys = ON')
   // Fewer, larger checkpoints: pages rewritten by consecutive batches (index roots, FTS structure) are copied once.
   db.exec('PRAGMA wal_autocheckpoint = 1000')
   const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check?: string } | undefined

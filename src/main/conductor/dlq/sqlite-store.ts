@@ -2,8 +2,9 @@
  * `DlqStore` on `node:sqlite` (WAL, synchronous=FULL). Entries keep their searchable text (every error message
  * and the payload) in an FTS5 trigram table keyed by the entry's `seq`.
  *
- * Inbox: a new entry is made durable as ONE row in `inbox` (a table plus its id index — the same page writes as
- * a bare one-row insert), so the fsync'd enqueue commit stays small. It is materialised into `entries`,
+ * Inbox: a new entry is made durable as ONE row in `inbox` (a plain rowid table: fewer page writes than even a
+ * one-row insert into a table with a text key; the inbox's ids are kept in memory for the idempotency check),
+ * so the fsync'd enqueue commit stays small. It is materialised into `entries`,
  * `attempts`, the filter indexes and the FTS table later, in batches, by a transaction that does not fsync on
  * its own (synchronous=NORMAL): if power fails before the next fsync, that batch rolls back as a whole and the
  * rows are still in the inbox. Every read materialises first, so readers never see the difference.
@@ -22,24 +23,25 @@ export class SqliteDlqStore implements DlqStore {
   readonly #db: DatabaseSync
   readonly #cache = new Map<string, StatementSync>()
   readonly #inboxBatch: number
-  #inboxCount: number
+  /** Ids of the rows in `inbox` (it only ever holds a few hundred). */
+  #inboxIds: Set<string>
   #catchUpScheduled = false
 
   /** `inboxBatch`: inbox rows that trigger a background materialisation (reads always materialise first). */
   constructor(db: DatabaseSync, options: { inboxBatch?: number } = {}) {
     this.#db = db
     this.#inboxBatch = options.inboxBatch ?? 256
-    this.#inboxCount = this.#countInbox()
+    this.#inboxIds = this.#loadInboxIds()
     this.#catchUp()
   }
 
-  #countInbox(): number {
-    return num((this.#stmt('SELECT count(*) AS n FROM inbox').get() as Row).n)
+  #loadInboxIds(): Set<string> {
+    return new Set((this.#stmt('SELECT id FROM inbox').all() as Row[]).map((row) => str(row.id)))
   }
 
   /** Moves every inbox row into the entry tables, oldest first. */
   #catchUp(): void {
-    if (this.#inboxCount === 0) return
+    if (this.#inboxIds.size === 0) return
     if (this.#db.isTransaction) {
       this.#drainInbox()
       return
@@ -58,7 +60,7 @@ export class SqliteDlqStore implements DlqStore {
       this.#materialise(JSON.parse(str(row.entry_json)) as DlqEntry, JSON.parse(str(row.attempts_json)) as DlqAttempt[])
     }
     this.#stmt('DELETE FROM inbox').run()
-    this.#inboxCount = 0
+    this.#inboxIds.clear()
   }
 
   #scheduleCatchUp(): void {
@@ -94,7 +96,7 @@ export class SqliteDlqStore implements DlqStore {
       return value
     } catch (cause) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
-      this.#inboxCount = this.#countInbox()
+      this.#inboxIds = this.#loadInboxIds()
       throw cause
     }
   }
@@ -102,7 +104,7 @@ export class SqliteDlqStore implements DlqStore {
   has(id: string): boolean {
     return (
       this.#stmt('SELECT 1 FROM entries WHERE id = ?').get(id) !== undefined ||
-      (this.#inboxCount > 0 && this.#stmt('SELECT 1 FROM inbox WHERE id = ?').get(id) !== undefined)
+      this.#inboxIds.has(id)
     )
   }
 
@@ -118,8 +120,8 @@ export class SqliteDlqStore implements DlqStore {
       JSON.stringify(entry),
       JSON.stringify(attempts)
     )
-    this.#inboxCount++
-    if (this.#inboxCount >= this.#inboxBatch) this.#scheduleCatchUp()
+    this.#inboxIds.add(entry.id)
+    if (this.#inboxIds.size >= this.#inboxBatch) this.#scheduleCatchUp()
   }
 
   #materialise(entry: DlqEntry, attempts: readonly DlqAttempt[]): void {
@@ -267,6 +269,7 @@ export class SqliteDlqStore implements DlqStore {
     const rows = this.#stmt(`SELECT seq, id FROM entries WHERE state = ? AND ${column} < ?`).all(state, beforeMs) as Row[]
     for (const row of rows) {
       this.#stmt('DELETE FROM entries_fts WHERE rowid = ?').run(row.seq ?? null)
+      this.#stmt('DELETE FROM attempts WHERE entry_seq = ?').run(row.seq ?? null)
       this.#stmt('DELETE FROM entries WHERE seq = ?').run(row.seq ?? null)
     }
     return rows.map((row) => str(row.id))
