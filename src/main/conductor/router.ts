@@ -231,6 +231,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
 
   /** Live state for the panel: counters kept in memory, no metric scrape. */
   snapshot(): RouterSnapshot {
+    for (const platform of this.ctx.directory.listPlatforms?.() ?? []) if (!this.breakers.has(platform)) this.breaker(platform)
     const instanceBreakers = this.instanceBreakers
     return this.stats.snapshot(this.config.balancing.strategy, [...this.breakers.values()], this.inFlight, (id) => instanceBreakers?.state(id) ?? 'closed')
   }

@@ -113,6 +113,11 @@ export class PluginManager extends EventEmitter<PluginManagerEvents> implements 
     return this.byPlatform.get(platform)
   }
 
+  /** Platforms of the loaded plugins. */
+  listPlatforms(): string[] {
+    return [...this.byPlatform.keys()]
+  }
+
   /** One health-check round over ready instances (also run periodically). Rounds never overlap. */
   checkHealth(): Promise<void> {
     this.healthRound ??= this.runHealthRound().finally(() => {

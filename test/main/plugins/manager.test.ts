@@ -60,6 +60,8 @@ describe('PluginManager', () => {
     expect((await router.routeRequest({ type: 'x', content: 'hi', target: 'echo' })).ok).toBe(true)
     expect((await router.routeRequest({ type: 'x', content: 'hi', target: 'throws-on-load' })).error?.code).toBe('NO_INSTANCE')
     expect((await router.routeRequest({ type: 'x', content: 'hi', target: 'bad-json' })).error?.code).toBe('ROUTE_NOT_FOUND')
+    // Every loaded platform has a breaker in the router snapshot, used or not.
+    expect(router.snapshot().platforms.map((p) => p.platform)).toEqual(expect.arrayContaining(['echo', 'throws-on-load']))
   })
 
   it('restarts a dead instance with backoff and shows its state, restart count and last exit', async () => {

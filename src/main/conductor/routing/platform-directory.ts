@@ -14,4 +14,6 @@ export interface PlatformInstanceView {
 export interface PlatformDirectory {
   /** The instances of a platform, or undefined when no plugin serves it. */
   instancesOf(platform: string): readonly PlatformInstanceView[] | undefined
+  /** Every platform served (optional): lets the router show a breaker for each before its first request. */
+  listPlatforms?(): string[]
 }
