@@ -163,7 +163,7 @@ class HardenedHandle implements ProcessHandle {
   }
 
   send(message: unknown): void {
-    if (this.child.connected) this.child.send(message as object, (error) => void error)
+    if (this.child.connected) this.child.send(message as object)
   }
 
   onMessage(listener: (message: unknown) => void): void {

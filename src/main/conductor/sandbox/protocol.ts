@@ -97,3 +97,32 @@ export const ChildMessageSchema = z.discriminatedUnion('t', [
 ])
 export type ChildMessage = z.infer<typeof ChildMessageSchema>
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>
+
+/**
+ * Several messages in one IPC write. Both ends coalesce what they produce within one microtask drain, so a
+ * burst of overlapping requests costs one write (and one wake-up of the other process) instead of one each.
+ * Each inner message is validated on its own against the union above; a batch never nests.
+ */
+export const BatchSchema = z.object({ t: z.literal('batch'), messages: z.array(z.unknown()) })
+export type Batch = z.infer<typeof BatchSchema>
+
+/** Coalesces messages produced in one microtask drain into a single send (a lone message goes as is). */
+export function createBatcher<M>(sendRaw: (message: M | Batch) => void): (message: M) => void {
+  let queue: M[] = []
+  const flush = (): void => {
+    const messages = queue
+    queue = []
+    sendRaw(messages.length === 1 ? messages[0]! : { t: 'batch', messages })
+  }
+  return (message) => {
+    queue.push(message)
+    if (queue.length === 1) queueMicrotask(flush)
+  }
+}
+
+/** Splits a received message into its parts: the batch's inner messages, or the message itself. */
+export function unbatch(raw: unknown): unknown[] | { error: string } {
+  if (typeof raw !== 'object' || raw === null || (raw as { t?: unknown }).t !== 'batch') return [raw]
+  const parsed = BatchSchema.safeParse(raw)
+  return parsed.success ? parsed.data.messages : { error: parsed.error.message }
+}

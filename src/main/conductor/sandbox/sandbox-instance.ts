@@ -21,7 +21,7 @@ import type {
 import { BoundedTail } from './bounded-text.ts'
 import { buildIsolationReport, missingRequiredLayers } from './isolation-report.ts'
 import type { ProcessHandle, ProcessHost } from './process-host.ts'
-import { ChildMessageSchema, type ChildMessage, type RequestMessage, type SelfTest } from './protocol.ts'
+import { ChildMessageSchema, createBatcher, unbatch, type ChildMessage, type HostMessage, type RequestMessage, type SelfTest } from './protocol.ts'
 import { ResourceMonitor, type TreeSample } from './resource-monitor.ts'
 import type { HostScript } from './host-script.ts'
 
@@ -66,6 +66,8 @@ export class SandboxInstance {
   state: InstanceState = 'starting'
   isolation: IsolationLayer[] = []
   private handle: ProcessHandle | undefined
+  /** Sends to the child, coalescing messages of one microtask drain into one IPC write. */
+  private post: (message: HostMessage) => void = () => {}
   private scratchDir = ''
   private readonly pending = new Map<string, Pending>()
   private readonly cancelTimers = new Map<string, ReturnType<typeof setTimeout>>()
@@ -147,6 +149,7 @@ export class SandboxInstance {
       return err({ code: 'PLUGIN_CRASHED', message: `sandbox could not be launched: ${(cause as Error).message}`, instanceId: o.instanceId, exitCode: null, signal: null })
     }
     const handle = this.handle
+    this.post = createBatcher((message) => handle.send(message))
     handle.stdout?.on('data', (chunk: Buffer) => this.rawStdout.push(chunk))
     handle.stderr?.on('data', (chunk: Buffer) => this.rawStderr.push(chunk))
     handle.onMessage((raw) => this.onMessage(raw))
@@ -154,7 +157,7 @@ export class SandboxInstance {
 
     const ready = new Promise<Extract<ChildMessage, { t: 'ready' }> | { exited: string }>((resolve) => (this.readyWaiter = resolve))
     const startTimer = setTimeout(() => this.terminate('timeout', `not ready within ${o.limits.timeoutMs} ms`, 0), o.limits.timeoutMs)
-    handle.send({
+    this.post({
       t: 'init',
       instanceId: o.instanceId,
       modulePath: o.modulePath,
@@ -257,7 +260,7 @@ export class SandboxInstance {
       const wasIdle = this.pending.size === 0
       this.pending.set(id, request)
       if (wasIdle) this.monitor?.wake()
-      this.handle!.send({ t: 'req', id, kind, input, code, deadlineMs: Date.now() + timeoutMs })
+      this.post({ t: 'req', id, kind, input, code, deadlineMs: Date.now() + timeoutMs })
     })
   }
 
@@ -280,7 +283,7 @@ export class SandboxInstance {
       return
     }
     // Ask the child to cancel; a child whose event loop does not answer within the grace is stuck: kill it.
-    this.handle?.send({ t: 'cancel', id })
+    this.post({ t: 'cancel', id })
     this.cancelTimers.set(
       id,
       setTimeout(() => {
@@ -291,13 +294,22 @@ export class SandboxInstance {
   }
 
   private onMessage(raw: unknown): void {
-    const parsed = ChildMessageSchema.safeParse(raw)
-    if (!parsed.success) {
-      const preview = JSON.stringify(raw)?.slice(0, 120) ?? String(raw)
-      void this.terminate('protocol', `sandbox sent a message that does not match the protocol: ${preview}`, 0)
-      return
+    const parts = unbatch(raw)
+    if (!Array.isArray(parts)) return this.protocolViolation(raw)
+    for (const part of parts) {
+      if (this.exitInfo || this.kill?.reason === 'protocol') return
+      const parsed = ChildMessageSchema.safeParse(part)
+      if (!parsed.success) return this.protocolViolation(part)
+      this.dispatch(parsed.data)
     }
-    const message = parsed.data
+  }
+
+  private protocolViolation(raw: unknown): void {
+    const preview = JSON.stringify(raw)?.slice(0, 120) ?? String(raw)
+    void this.terminate('protocol', `sandbox sent a message that does not match the protocol: ${preview}`, 0)
+  }
+
+  private dispatch(message: ChildMessage): void {
     switch (message.t) {
       case 'ready':
         this.readyWaiter?.(message)
@@ -383,7 +395,7 @@ export class SandboxInstance {
     this.kill ??= { reason: 'stopped', detail: 'stopped by the host' }
     this.setState('stopped')
     this.monitor?.stop()
-    this.handle.send({ t: 'shutdown' })
+    this.post({ t: 'shutdown' })
     const timer = setTimeout(() => void this.handle?.kill(this.options.killGraceMs), graceMs)
     await this.exited
     clearTimeout(timer)

@@ -71,6 +71,13 @@ describe('plugin instances', () => {
     expect(b.stdout).toBe('second\n')
   })
 
+  it('turns an output that cannot be serialised into an error result and keeps serving', async () => {
+    const [bad, good] = await Promise.all([runner.execute('basic', request('bigint')), runner.execute('basic', request('echo', {}, 'after'))])
+    expect(bad.status).toBe('error')
+    if (bad.status === 'error') expect(bad.error.message).toMatch(/not JSON-serialisable/)
+    expect(good.status).toBe('ok')
+  })
+
   it('samples CPU and RSS of a live instance into the ring buffer and as events', async () => {
     const seen: ResourceSample[] = []
     const listener = (sample: ResourceSample): void => void seen.push(sample)

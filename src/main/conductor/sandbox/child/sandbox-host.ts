@@ -8,8 +8,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { pathToFileURL } from 'node:url'
 import { format } from 'node:util'
-import { HostMessageSchema } from '../protocol.ts'
-import type { ChildMessage, ErrorInfo, InitMessage, RequestMessage } from '../protocol.ts'
+import { createBatcher, HostMessageSchema, unbatch } from '../protocol.ts'
+import type { Batch, ChildMessage, ErrorInfo, InitMessage, RequestMessage } from '../protocol.ts'
 import { runSelfTest, startEarlyProbes } from './self-test.ts'
 
 interface PluginModule {
@@ -50,7 +50,7 @@ if (!parentPort && !nodeSend) {
   process.stderr.write('sandbox-host: started without an IPC channel\n')
   process.exit(70)
 }
-function send(message: ChildMessage, then?: () => void): void {
+function send(message: ChildMessage | Batch, then?: () => void): void {
   if (parentPort) {
     parentPort.postMessage(message)
     if (then) setImmediate(then)
@@ -67,8 +67,27 @@ let outputBytes = 64 * 1024
 let instanceId = ''
 let plugin: PluginModule = {}
 
-function post(message: ChildMessage): void {
-  send(message)
+// Replies produced in the same microtask drain (a burst of overlapping requests) leave in one IPC write.
+const post = createBatcher<ChildMessage>((message) => {
+  try {
+    send(message)
+  } catch (cause) {
+    // A reply that cannot be serialised must not take the others down with it: send them one by one.
+    if (message.t !== 'batch') return sendOne(message)
+    for (const inner of message.messages as ChildMessage[]) sendOne(inner)
+  }
+})
+
+/** Sends one reply; an unserialisable `res` (BigInt, a cycle…) becomes an error reply instead. */
+function sendOne(message: ChildMessage): void {
+  try {
+    send(message)
+  } catch (cause) {
+    if (message.t !== 'res') throw cause
+    const { output: _dropped, ...rest } = message
+    void _dropped
+    send({ ...rest, error: { message: `output is not JSON-serialisable: ${errorInfo(cause).message}` } })
+  }
 }
 
 function append(capture: Capture, chunk: string): void {
@@ -144,12 +163,7 @@ async function serve(message: RequestMessage): Promise<void> {
     stderrTruncated: captured.stderr.truncated,
     cpuMs: (cpu.user + cpu.system) / 1000
   }
-  try {
-    post(error ? { ...common, error } : { ...common, output })
-  } catch (cause) {
-    // The output could not be serialised (BigInt, a cycle…): report that instead of dying.
-    post({ ...common, error: { message: `output is not JSON-serialisable: ${errorInfo(cause).message}` } })
-  }
+  post(error ? { ...common, error } : { ...common, output })
 }
 
 async function init(message: InitMessage): Promise<void> {
@@ -179,6 +193,15 @@ async function shutdown(): Promise<void> {
 }
 
 function onHostMessage(raw: unknown): void {
+  const parts = unbatch(raw)
+  if (!Array.isArray(parts)) {
+    process.stderr.write(`sandbox-host: malformed batch from host: ${parts.error}\n`)
+    process.exit(70)
+  }
+  for (const part of parts) onOneHostMessage(part)
+}
+
+function onOneHostMessage(raw: unknown): void {
   const parsed = HostMessageSchema.safeParse(raw)
   if (!parsed.success) {
     process.stderr.write(`sandbox-host: malformed message from host: ${parsed.error.message}\n`)

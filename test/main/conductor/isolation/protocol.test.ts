@@ -1,0 +1,41 @@
+/** The wire protocol's batching and validation, without processes. */
+import { describe, expect, it } from 'vitest'
+import { ChildMessageSchema, createBatcher, HostMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
+import { BoundedTail } from '../../../../src/main/conductor/sandbox/bounded-text.ts'
+
+describe('protocol', () => {
+  it('coalesces messages posted in one microtask drain into one batch, and sends a lone message as is', async () => {
+    const sent: unknown[] = []
+    const post = createBatcher<{ t: string; n: number }>((message) => sent.push(message))
+    post({ t: 'cancel', n: 1 })
+    post({ t: 'cancel', n: 2 })
+    await Promise.resolve()
+    post({ t: 'cancel', n: 3 })
+    await Promise.resolve()
+    expect(sent).toEqual([{ t: 'batch', messages: [{ t: 'cancel', n: 1 }, { t: 'cancel', n: 2 }] }, { t: 'cancel', n: 3 }])
+  })
+
+  it('unbatches a batch, passes a plain message through, and rejects a malformed batch', () => {
+    expect(unbatch({ t: 'batch', messages: [1, 2] })).toEqual([1, 2])
+    expect(unbatch({ t: 'bye' })).toEqual([{ t: 'bye' }])
+    expect(Array.isArray(unbatch({ t: 'batch', messages: 'nope' }))).toBe(false)
+  })
+
+  it('rejects messages that do not match either direction', () => {
+    expect(ChildMessageSchema.safeParse({ not: 'the protocol' }).success).toBe(false)
+    expect(ChildMessageSchema.safeParse({ t: 'res', id: 'r1' }).success).toBe(false)
+    expect(HostMessageSchema.safeParse({ t: 'req', id: 'r1', kind: 'eval', deadlineMs: 1 }).success).toBe(true)
+    expect(HostMessageSchema.safeParse({ t: 'req', id: 'r1', kind: 'rm -rf', deadlineMs: 1 }).success).toBe(false)
+  })
+})
+
+describe('BoundedTail', () => {
+  it('keeps only the last capBytes and reports what it dropped', () => {
+    const tail = new BoundedTail(8)
+    tail.push(Buffer.from('0123456789'))
+    tail.push(Buffer.from('abc'))
+    expect(tail.text()).toBe('56789abc')
+    expect(tail.truncated).toBe(true)
+    expect(tail.droppedBytes).toBe(5)
+  })
+})
