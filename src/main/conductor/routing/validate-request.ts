@@ -53,6 +53,10 @@ function cleanValue(value: unknown, path: string, depth: number, state: WalkStat
   if (state.issues.length > 0) return undefined
   switch (typeof value) {
     case 'string': {
+      if (value.length > state.limits.payloadMaxBytes) {
+        state.issues.push({ path, message: `longer than the ${state.limits.payloadMaxBytes}-byte payload limit` })
+        return undefined
+      }
       const clean = sanitizeString(value)
       if (clean === null) state.issues.push({ path, message: 'contains an unpaired UTF-16 surrogate' })
       return clean
@@ -138,6 +142,11 @@ export function validateRequest(input: unknown, limits: RequestLimits): Result<R
       if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
         return { ok: false, error: badRequest([{ path: key, message: `the key "${key}" is not allowed (prototype pollution)` }]) }
       }
+    }
+    // Bound the work before normalising anything: a raw content longer than the whole payload limit is refused.
+    const rawContent = Object.getOwnPropertyDescriptor(record, 'content')?.value
+    if (typeof rawContent === 'string' && rawContent.length > limits.payloadMaxBytes) {
+      return { ok: false, error: badRequest([{ path: 'content', message: `longer than the ${limits.payloadMaxBytes}-byte payload limit (${rawContent.length} characters)` }]) }
     }
     // Metadata first: the shape check below would otherwise walk a cyclic or hostile object.
     const state: WalkState = { entries: 0, issues: [], limits }

@@ -41,6 +41,8 @@ const table: Array<[string, unknown, string, string, RegExp]> = [
   ['a missing content', { type: 'discord' }, 'BAD_REQUEST', 'content', /expected string/i],
   ['an object content', { type: 'discord', content: { text: 'hi' } }, 'BAD_REQUEST', 'content', /expected string/i],
   ['huge content', { type: 'discord', content: 'x'.repeat(1_001) }, 'BAD_REQUEST', 'content', /longer than 1000 characters/],
+  ['10 MB of content', { type: 'discord', content: 'x'.repeat(10 * 1024 * 1024) }, 'BAD_REQUEST', 'content', /longer than the 4096-byte payload limit \(10485760 characters\)/],
+  ['a 1 MB metadata string', { type: 'discord', content: 'x', metadata: { note: 'y'.repeat(1024 * 1024) } }, 'BAD_REQUEST', 'metadata.note', /longer than the 4096-byte payload limit/],
   ['a payload over the byte limit', { type: 'discord', content: 'x', metadata: { blob: 'é'.repeat(2_100) } }, 'BAD_REQUEST', '', /over the 4096-byte limit/],
   ['deep metadata nesting', { type: 'discord', content: 'x', metadata: nested(10) }, 'BAD_REQUEST', 'metadata.n.n.n.n', /nested deeper than 4 levels/],
   ['a cyclic metadata object', { type: 'discord', content: 'x', metadata: cyclic }, 'BAD_REQUEST', 'metadata.self.self.self.self', /nested deeper/],
