@@ -43,8 +43,9 @@ describe('desktop app', () => {
       expect(exposed).toEqual({ bridge: 'string', require: 'undefined', process: 'undefined' })
       const prefs = await app.evaluate(({ BrowserWindow }) => {
         const w = BrowserWindow.getAllWindows()[0]!
-        const p = w.webContents.getLastWebPreferences()
-        return { contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration }
+        // getLastWebPreferences() exists at run time (Electron ≥ 18) but is not in every typings version.
+        const p = (w.webContents as unknown as { getLastWebPreferences(): Record<string, unknown> | null }).getLastWebPreferences()
+        return { contextIsolation: p?.['contextIsolation'], sandbox: p?.['sandbox'], nodeIntegration: p?.['nodeIntegration'] }
       })
       expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false })
       await window.getByRole('tablist').waitFor()

@@ -18,8 +18,8 @@ import type {
 import type { ConductorError } from '../../shared/errors.ts'
 import type { DlqIdsResult, PlatformMetrics, PluginIsolation, ProcessView, TestRouteResult } from '../../shared/panel.ts'
 import type { Result } from '../../shared/result.ts'
-import type { BreakerSnapshot, BreakerTransition, PluginsSnapshot, RouterSnapshot } from '../../shared/routing.ts'
-import type { InstanceState, ResourceSample, SandboxExit } from '../../shared/sandbox.ts'
+import type { BreakerSnapshot, BreakerTransition, InstanceSnapshot, PluginsSnapshot, RouterSnapshot } from '../../shared/routing.ts'
+import type { ResourceSample, SandboxExit } from '../../shared/sandbox.ts'
 
 /** Live state read once per tick; must be cheap (no I/O beyond the DLQ's cached counts). */
 export interface EngineLiveState {
@@ -39,7 +39,7 @@ export type EngineEvent =
   | { type: 'sample'; sample: ResourceSample }
   | { type: 'exit'; platform: string; exit: SandboxExit }
   | { type: 'breaker'; platform: string; transition: BreakerTransition }
-  | { type: 'instanceState'; platform: string; instanceId: string; state: InstanceState; atMs: number }
+  | { type: 'instanceState'; platform: string; instanceId: string; state: InstanceSnapshot['state']; atMs: number; detail?: string }
   | { type: 'dlqAdded'; entry: DlqEntry }
 
 export interface EngineDlqPort {

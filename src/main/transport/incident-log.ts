@@ -27,7 +27,7 @@ export function incidentOf(event: EngineEvent): Incident | null {
     }
     case 'instanceState':
       if (event.state !== 'restarting') return null
-      return { atMs: event.atMs, platform: event.platform, kind: 'restart', title: `Restarting ${event.instanceId}`, detail: '' }
+      return { atMs: event.atMs, platform: event.platform, kind: 'restart', title: `Restarting ${event.instanceId}`, detail: event.detail ?? '' }
     case 'dlqAdded': {
       const entry = event.entry
       return {

@@ -1,0 +1,109 @@
+/**
+ * The issue's scenario in Chromium against the real engine (real sandboxes, router, SQLite DLQ) behind the
+ * headless host: both built-in platforms closed; the fails-on-demand plugin fails until its breaker opens and
+ * the UI shows it; the failures appear in Dead letters; one is retried after the plugin recovered and
+ * resolves, another is discarded with a reason; a Discord command is test-routed; every sandbox has points.
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { startHeadless, type HeadlessHost } from '../../src/main/headless.ts'
+import { assertPrerequisites, launchChromium, rendererDir, screenshotDir } from './browser.ts'
+import { startRealEngine } from './real-engine.ts'
+
+let real: Awaited<ReturnType<typeof startRealEngine>>
+let host: HeadlessHost
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  assertPrerequisites()
+  real = await startRealEngine()
+  host = await startHeadless({ engine: real.engine, rendererDir, intervalMs: 500 })
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await host?.close()
+  await real?.close()
+})
+
+const shot = (name: string) => page.screenshot({ path: join(screenshotDir, `real-${name}.png`) })
+const nav = (label: string) => page.getByRole('tab', { name: new RegExp(`^${label}`) }).click()
+const breakerState = (platform: string) => page.locator(`[data-testid=breaker-${platform}] .breaker-head .badge`).getAttribute('data-state')
+
+describe('control panel in Chromium (real engine)', () => {
+  it('shows discord and android with closed breakers', async () => {
+    await page.goto(host.url)
+    await page.getByTestId('platform-discord').waitFor()
+    await page.getByTestId('platform-android').waitFor()
+    expect(await breakerState('discord')).toBe('closed')
+    expect(await breakerState('android')).toBe('closed')
+    await expect.poll(() => page.locator('[data-testid^=instance-discord-] .badge[data-state=ready]').count(), { timeout: 20_000 }).toBe(2)
+    await shot('overview')
+  })
+
+  it('opens the failing plugin breaker and shows it open', async () => {
+    await real.runner.execute('flaky-1', { id: 'switch-on', type: 'x', content: 'fail:on', metadata: {} })
+    for (let i = 0; i < 4; i++) await real.router.routeRequest({ id: `order-${i}`, type: 'x', content: `hello ${i}`, target: 'flaky' })
+    await expect.poll(() => breakerState('flaky'), { timeout: 10_000 }).toBe('open')
+    await shot('overview-flaky-open')
+  })
+
+  it('lists the failures in Dead letters; retries one after recovery and discards another with a reason', async () => {
+    await nav('Dead letters')
+    await expect.poll(() => page.locator('tr[data-testid^=dlq-row-]').count(), { timeout: 10_000 }).toBe(4)
+    await shot('dlq')
+    await real.runner.execute('flaky-1', { id: 'switch-off', type: 'x', content: 'fail:off', metadata: {} })
+
+    await nav('Overview')
+    await page.getByTestId('breaker-flaky').getByRole('button', { name: 'Reset…' }).click()
+    await page.getByRole('dialog').getByLabel('Reason').fill('plugin recovered')
+    await page.getByRole('dialog').getByRole('button', { name: 'Reset breaker' }).click()
+    await expect.poll(() => breakerState('flaky')).toBe('closed')
+
+    await nav('Dead letters')
+    await page.getByTestId('dlq-row-order-0').click()
+    const detail = page.getByTestId('dlq-detail')
+    await expect.poll(() => detail.getByTestId('dlq-request').textContent()).toContain('hello 0')
+    await detail.getByRole('button', { name: 'Retry' }).click()
+    await expect.poll(() => { const d = real.dlq.get('order-0'); return d.ok ? d.value.entry.state : null }, { timeout: 15_000 }).toBe('resolved')
+    await detail.locator('.card-head .badge[data-state=resolved]').waitFor({ timeout: 10_000 })
+    await shot('dlq-retried')
+
+    await page.getByRole('button', { name: 'Close detail' }).click()
+    await page.getByRole('checkbox', { name: 'Select order-1' }).check()
+    await page.getByRole('button', { name: 'Discard selected…' }).click()
+    await page.getByRole('dialog').getByLabel('Reason').fill('customer cancelled the order')
+    await page.getByRole('dialog').getByRole('button', { name: 'Discard' }).click()
+    await expect.poll(() => { const d = real.dlq.get('order-1'); return d.ok ? d.value.entry.discard?.reason : null }).toBe('customer cancelled the order')
+    await expect.poll(() => page.getByTestId('count-discarded').textContent()).toContain('1')
+    await shot('dlq-after')
+  })
+
+  it('test-routes a Discord command and shows the decision and the response', async () => {
+    await nav('Test routing')
+    await page.getByRole('button', { name: 'Discord command' }).click()
+    await page.getByRole('button', { name: 'Send it' }).click()
+    await page.getByTestId('route-result').waitFor()
+    expect(await page.getByTestId('decision-platforms').textContent()).toBe('discord')
+    await expect.poll(() => page.getByTestId('response-discord').textContent()).toMatch(/\S/)
+    await shot('routing')
+  })
+
+  it('shows resource points for every sandbox process', async () => {
+    await nav('Resources')
+    const ids = real.runner.instances().map((i) => i.instanceId)
+    expect(ids.length).toBe(5)
+    for (const id of ids) await expect.poll(async () => Number(await page.getByTestId(`process-${id}`).getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(0)
+    await shot('resources')
+    await nav('Isolation')
+    await page.locator('[data-testid=isolation-discord] tr[data-weakest=true]').waitFor()
+    await shot('isolation')
+    await nav('Incidents')
+    await page.getByTestId('timeline-flaky').locator('.incident-list').getByText('Breaker closed → open').waitFor()
+    await shot('timeline')
+  })
+})
