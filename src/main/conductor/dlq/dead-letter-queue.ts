@@ -66,9 +66,11 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     const clock = options.clock ?? systemClock
     const path = options.path ?? options.config.dbPath
     if (path === null) return err({ code: 'DLQ_UNAVAILABLE', message: 'No DLQ database path configured (dlq.dbPath)' })
-    const opened = openDlqDatabase(path, clock.now())
+    const { walAutocheckpointPages, indexBatch } = options.config.groupCommit
+    const opened = openDlqDatabase(path, clock.now(), { walAutocheckpointPages })
     if (!opened.ok) return opened
-    return ok(new DeadLetterQueue(options, new SqliteDlqStore(opened.value.db), opened.value.recovered))
+    const store = new SqliteDlqStore(opened.value.db, { inboxBatch: indexBatch })
+    return ok(new DeadLetterQueue(options, store, opened.value.recovered))
   }
 
   private constructor(options: DeadLetterQueueOptions, store: DlqStore, recovered: Recovery) {

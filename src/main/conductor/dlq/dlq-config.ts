@@ -38,7 +38,14 @@ export const DlqConfigSchema = z.object({
   groupCommit: z
     .object({
       /** Most enqueues committed in one transaction. */
-      maxBatch: z.number().int().min(1).default(512)
+      maxBatch: z.number().int().min(1).default(512),
+      /**
+       * Inbox rows (durable, not yet indexed) that trigger indexing them into the entry tables in one batch.
+       * Bigger batches write each hot index page once for more entries, but hold the event loop longer.
+       */
+      indexBatch: z.number().int().min(1).default(256),
+      /** WAL pages before SQLite checkpoints (its default is 1000). */
+      walAutocheckpointPages: z.number().int().min(100).default(1_000)
     })
     .prefault({}),
   /** How long a bulk preview token stays valid. */

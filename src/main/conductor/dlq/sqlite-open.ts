@@ -86,11 +86,10 @@ export interface OpenedDatabase {
 
 class NewerSchemaError extends Error {}
 
-function configure(db: DatabaseSync): void {
+function configure(db: DatabaseSync, walAutocheckpointPages: number): void {
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = FULL')
-  // Fewer, larger checkpoints: pages rewritten by consecutive batches (index roots, FTS structure) are copied once.
-  db.exec('PRAGMA wal_autocheckpoint = 1000')
+  db.exec(`PRAGMA wal_autocheckpoint = ${Math.floor(walAutocheckpointPages)}`)
   const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check?: string } | undefined
   if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${check?.quick_check ?? 'no answer'}`)
 }
@@ -116,10 +115,10 @@ function migrate(db: DatabaseSync): void {
   }
 }
 
-function openOnce(path: string): DatabaseSync {
+function openOnce(path: string, walAutocheckpointPages: number): DatabaseSync {
   const db = new DatabaseSync(path, { timeout: 5_000 })
   try {
-    configure(db)
+    configure(db, walAutocheckpointPages)
     migrate(db)
     return db
   } catch (cause) {
@@ -141,10 +140,15 @@ function moveAside(path: string, stamp: number): string[] {
 }
 
 /** Opens (creating if needed) the database at `path`; `:memory:` works for throwaway stores. */
-export function openDlqDatabase(path: string, nowMs: number): Result<OpenedDatabase, ConductorError> {
+export function openDlqDatabase(
+  path: string,
+  nowMs: number,
+  options: { walAutocheckpointPages?: number } = {}
+): Result<OpenedDatabase, ConductorError> {
+  const wal = options.walAutocheckpointPages ?? 1_000
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   try {
-    return ok({ db: openOnce(path), recovered: null })
+    return ok({ db: openOnce(path, wal), recovered: null })
   } catch (cause) {
     if (cause instanceof NewerSchemaError) return err({ code: 'DLQ_UNAVAILABLE', message: cause.message })
     const reason = cause instanceof Error ? cause.message : String(cause)
@@ -157,7 +161,7 @@ export function openDlqDatabase(path: string, nowMs: number): Result<OpenedDatab
       return err({ code: 'DLQ_UNAVAILABLE', message: `DLQ database ${path} unusable (${reason}); moving it aside failed: ${why}` })
     }
     try {
-      return ok({ db: openOnce(path), recovered: { reason, movedTo } })
+      return ok({ db: openOnce(path, wal), recovered: { reason, movedTo } })
     } catch (again) {
       const why = again instanceof Error ? again.message : String(again)
       return err({ code: 'DLQ_UNAVAILABLE', message: `DLQ database ${path} could not be created: ${why}` })
