@@ -88,16 +88,19 @@ export class HardenedProcessHost implements ProcessHost {
       ...heapFlags(spec.memoryMb),
       spec.scriptPath
     ]
-    let command = [this.nodePath, ...nodeArgs]
-    const ns = launch.namespaces
-    if (ns) {
-      const unshare = [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', '--fork', '--kill-child']
-      command = [...unshare, '/bin/sh', '-c', '"$@"; exit $?', 'sh', ...command]
-    }
     let group: MemoryCgroup | null = null
     if (cgroup) {
       group = MemoryCgroup.create(cgroup, `conductor-${spec.instanceId.replace(/[^\w.-]/g, '_').slice(0, 40)}-${randomUUID().slice(0, 8)}`, spec.memoryMb * 1024 * 1024)
-      command = ['/bin/sh', '-c', 'echo $$ > "$1" || exit 121; shift; exec "$@"', 'sh', group.procsFile, ...command]
+    }
+    // One shell joins the cgroup ("0" = the writer itself, in any PID namespace) before Node starts, so every
+    // byte Node allocates is charged; in a PID namespace the same shell stays as init and Node runs as pid 2.
+    const join = group ? `echo 0 > "$1" || exit 121; shift; ` : 'shift; '
+    const ns = launch.namespaces
+    const script = ns ? `${join}"$@"; exit $?` : `${join}exec "$@"`
+    let command = ['/bin/sh', '-c', script, 'sh', group?.procsFile ?? '-', this.nodePath, ...nodeArgs]
+    if (ns) {
+      const unshare = [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', '--fork', '--kill-child']
+      command = [...unshare, ...command]
     }
     const child = spawn(command[0]!, command.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -116,6 +119,7 @@ class HardenedHandle implements ProcessHandle {
   private readonly group: MemoryCgroup | null
   private nodePid: number | undefined
   private exited: ExitInfo | undefined
+  private sigkilled = false
   private readonly exitListeners: ((info: ExitInfo) => void)[] = []
 
   constructor(child: ChildProcess, pidNamespace: boolean, netNamespace: boolean, group: MemoryCgroup | null) {
@@ -136,6 +140,12 @@ class HardenedHandle implements ProcessHandle {
     // In a PID namespace the init shell reports a signalled Node as status 128+n.
     if (this.pidNamespace && code !== null && code > 128 && signalNames.has(code - 128)) {
       exitSignal = signalNames.get(code - 128)!
+      exitCode = null
+    }
+    // Our SIGKILL went to the namespace init and Node; unshare then exits with a status of its own (1 in
+    // util-linux 2.38), so report the signal that really ended the sandbox.
+    if (this.pidNamespace && this.sigkilled && exitSignal === null) {
+      exitSignal = 'SIGKILL'
       exitCode = null
     }
     const oomKilled = this.group?.oomKilled() ?? false
@@ -193,11 +203,18 @@ class HardenedHandle implements ProcessHandle {
   private killNow(): void {
     const root = this.child.pid
     if (root === undefined) return
-    const all = treeOf(root)
-    // SIGKILL on the root: with --kill-child the namespace init dies too, and the kernel then kills every
-    // process left in the PID namespace. Without a namespace, the process group and the known tree.
-    for (const pid of all) signal(pid, 'SIGKILL')
-    if (!this.pidNamespace) signal(-root, 'SIGKILL')
+    this.sigkilled = true
+    if (this.pidNamespace) {
+      // SIGKILL the namespace init and everything under it, but not unshare itself: the kernel kills every
+      // process left in the namespace when its init dies, and unshare exits only once that init is reaped,
+      // so our exit event means the whole namespace is gone. (Killing unshare would report the exit early.)
+      for (const pid of treeOf(root).slice(1)) signal(pid, 'SIGKILL')
+      // Should unshare itself hang, --kill-child still takes the namespace down with it.
+      setTimeout(() => signal(root, 'SIGKILL'), 1000).unref()
+      return
+    }
+    for (const pid of treeOf(root)) signal(pid, 'SIGKILL')
+    signal(-root, 'SIGKILL')
   }
 
   verify(): IsolationLayer[] {

@@ -223,7 +223,6 @@ export class SandboxInstance {
         void this.terminate('memory_limit', `exceeded ${o.limits.memoryMb} MiB RSS (${mb(sample.rssBytes)} MiB sampled)`, 0)
       }
     })
-    await this.monitor.sample()
     this.monitor.start()
     this.setState('ready')
     return ok(message.selfTest)

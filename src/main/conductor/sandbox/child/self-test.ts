@@ -64,13 +64,10 @@ async function probeWorker(): Promise<string> {
 
 async function probeNativeCode(): Promise<string> {
   const addon = attempt(() => process.dlopen({ exports: {} }, '/nonexistent/conductor-probe.node'), 'loaded')
-  let ffi: string
-  try {
-    await import('node:' + 'ffi')
-    ffi = 'loaded'
-  } catch (cause) {
-    ffi = codeOf(cause)
-  }
+  // getBuiltinModule is synchronous and skips the ESM loader a dynamic import() would spin up.
+  const ffi = attempt(() => {
+    if (process.getBuiltinModule('node:ffi') === undefined) throw Object.assign(new Error('absent'), { code: 'ERR_UNKNOWN_BUILTIN_MODULE' })
+  }, 'loaded')
   return `addon: ${addon}; ffi: ${ffi}`
 }
 
