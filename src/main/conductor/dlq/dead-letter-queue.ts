@@ -8,8 +8,20 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Registry } from 'prom-client'
-import type { DlqCounts, DlqEntry, DlqEntryDetail, DlqErrorGroup, DlqEventMap, DlqEventName, DlqFilter, DlqOperatorAction, DlqPage, DlqPageRequest, DlqState } from '../../../shared/dlq.ts'
-import { DlqPageRequestSchema } from '../../../shared/dlq.ts'
+import {
+  DlqPageRequestSchema,
+  type DlqCounts,
+  type DlqEntry,
+  type DlqEntryDetail,
+  type DlqErrorGroup,
+  type DlqEventMap,
+  type DlqEventName,
+  type DlqFilter,
+  type DlqOperatorAction,
+  type DlqPage,
+  type DlqPageRequest,
+  type DlqState
+} from '../../../shared/dlq.ts'
 import { toInternalError, type ConductorError } from '../../../shared/errors.ts'
 import { err, ok, type Result } from '../../../shared/result.ts'
 import type { DeadLetterInput, DeadLetterSink, ReplayOutcome, RequestReplayer } from './dead-letter-port.ts'
@@ -20,8 +32,8 @@ import { applyReplayOutcome, createEntry, markRetrying, type TransitionContext }
 import { GroupCommitter } from './group-commit.ts'
 import { RetryScheduler, systemClock, type DlqClock } from './retry-scheduler.ts'
 import { openDlqDatabase } from './sqlite-open.ts'
-import { SqliteDlqStore } from './sqlite-store.ts'
 import { DlqOperations, refusalError } from './dlq-operations.ts'
+import { SqliteDlqStore } from './sqlite-store.ts'
 
 export interface DeadLetterQueueOptions {
   config: DlqConfig
@@ -111,6 +123,11 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
 
   get metricsRegistry(): Registry {
     return this.#metrics.registry
+  }
+
+  /** Set when the database file was unusable at open and moved aside (also sent as `dlq.storeRecovered`). */
+  get recovery(): Recovery {
+    return this.#recovered
   }
 
   /** When the single retry timer fires next (null when idle) — for the panel's countdown and for tests. */
