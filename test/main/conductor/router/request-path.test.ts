@@ -69,6 +69,20 @@ describe('routeRequest', () => {
     expect(response).toMatchObject({ ok: false, dlqId: null, dlqError: { code: 'DLQ_FULL', capacity: 10 }, error: { code: 'PLUGIN_ERROR' } })
   })
 
+  it('never rejects when the dead-letter sink throws or the instance vanished under it', async () => {
+    const { router, sink, runner } = await setup()
+    sink.enqueue = () => Promise.reject(new Error('disk on fire'))
+    runner.crash('flaky-1') // the directory still lists it as ready: the runner throws for the unknown instance
+    const response = await router.routeRequest({ type: 'x', content: 'hi', target: 'flaky' })
+    expect(response).toMatchObject({
+      ok: false,
+      status: 'failed',
+      dlqId: null,
+      error: { code: 'INTERNAL', message: 'unknown instance flaky-1' },
+      dlqError: { code: 'DLQ_UNAVAILABLE', message: 'disk on fire' }
+    })
+  })
+
   it('aggregates a fan-out with one failing platform into one success and one failure', async () => {
     const { router, sink } = await setup({ rules: [{ id: 'broadcast', match: { type: 'broadcast' }, platforms: ['discord', 'flaky'] }] })
     const response = await router.routeRequest({ id: 'fan-1', type: 'broadcast', content: 'fail' })
