@@ -76,7 +76,14 @@ export class RetryScheduler<T> {
       this.#clear()
       return
     }
-    const dueAt = this.#o.nextDueAtMs()
+    let dueAt: number | null
+    try {
+      dueAt = this.#o.nextDueAtMs()
+    } catch (cause) {
+      this.#o.onError(cause)
+      this.#arm(this.#o.clock.now() + ERROR_RETRY_MS)
+      return
+    }
     if (dueAt === null) {
       this.#clear()
       return

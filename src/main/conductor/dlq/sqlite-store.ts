@@ -68,7 +68,12 @@ export class SqliteDlqStore implements DlqStore {
     this.#catchUpScheduled = true
     setImmediate(() => {
       this.#catchUpScheduled = false
-      if (this.#db.isOpen && !this.#db.isTransaction) this.#catchUp()
+      if (!this.#db.isOpen || this.#db.isTransaction) return
+      try {
+        this.#catchUp()
+      } catch {
+        // Nothing is lost (the rows stay in the inbox); the next read retries and reports the error to its caller.
+      }
     })
   }
 
