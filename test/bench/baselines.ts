@@ -13,18 +13,21 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/** Wall time of one `node -e 0` spawn until it exits, in ms. */
+export async function rawSpawnOnceMs(nodePath = process.execPath): Promise<number> {
+  const started = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(nodePath, ['-e', '0'], { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } })
+    child.once('error', reject)
+    child.once('exit', () => resolve())
+  })
+  return performance.now() - started
+}
+
 /** Median wall time of spawning `node -e 0` until it exits, in ms. */
 export async function measureRawSpawnMs(runs = 15, nodePath = process.execPath): Promise<number> {
   const times: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now()
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(nodePath, ['-e', '0'], { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } })
-      child.once('error', reject)
-      child.once('exit', () => resolve())
-    })
-    times.push(performance.now() - started)
-  }
+  for (let i = 0; i < runs; i++) times.push(await rawSpawnOnceMs(nodePath))
   return median(times)
 }
 

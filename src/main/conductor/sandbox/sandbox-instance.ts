@@ -123,6 +123,7 @@ export class SandboxInstance {
 
   async start(): Promise<Result<SelfTest, ConductorError>> {
     const o = this.options
+    this.setState('starting')
     this.scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
     const readPaths = [...o.hostScript.readPaths, ...o.policy.readPaths, this.scratchDir]
     if (o.modulePath) readPaths.push(dirname(o.modulePath))
