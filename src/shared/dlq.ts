@@ -182,6 +182,20 @@ export const DlqCountsSchema = z.object({
 })
 export type DlqCounts = z.infer<typeof DlqCountsSchema>
 
+/** What the panel shows about the queue's policy: caps, retention and the backoff schedule. */
+export const DlqSettingsSchema = z.object({
+  maxAttempts: z.number().int(),
+  jitter: z.enum(['full', 'decorrelated', 'none']),
+  /** Delay bounds before each replay of a round (decorrelated: from the base delay; it grows per entry). */
+  schedule: z.array(z.object({ attempt: z.number().int(), minMs: z.number(), maxMs: z.number() })),
+  capacity: z.number().int(),
+  warningAt: z.number().int(),
+  retryConcurrency: z.number().int(),
+  /** null = kept forever. */
+  retention: z.object({ resolvedMs: z.number().nullable(), discardedMs: z.number().nullable() })
+})
+export type DlqSettings = z.infer<typeof DlqSettingsSchema>
+
 /** The events the queue emits (and the panel streams), by name. */
 export const DlqEventSchemas = {
   'dlq.entryAdded': z.object({ entry: DlqEntrySchema }),

@@ -20,10 +20,12 @@ import {
   type DlqOperatorAction,
   type DlqPage,
   type DlqPageRequest,
+  type DlqSettings,
   type DlqState
 } from '../../../shared/dlq.ts'
 import { toInternalError, type ConductorError } from '../../../shared/errors.ts'
 import { err, ok, type Result } from '../../../shared/result.ts'
+import { backoffBoundsMs } from './backoff.ts'
 import type { DeadLetterInput, DeadLetterSink, ReplayOutcome, RequestReplayer } from './dead-letter-port.ts'
 import type { DlqConfig } from './dlq-config.ts'
 import { createDlqMetrics, type DlqMetrics } from './dlq-metrics.ts'
@@ -217,6 +219,22 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
       capacity,
       warningAt: Math.max(1, Math.floor(capacity * this.#config.warnAtFraction)),
       full: live >= capacity
+    }
+  }
+
+  /** The policy in force, for the panel: caps, retention, and the backoff bounds of each attempt. */
+  settings(): DlqSettings {
+    const { maxAttempts, backoff, retryConcurrency, retention } = this.#config
+    const counts = this.counts()
+    const schedule = Array.from({ length: maxAttempts }, (_, i) => ({ attempt: i + 1, ...backoffBoundsMs(backoff, i + 1, null) }))
+    return {
+      maxAttempts,
+      jitter: backoff.jitter,
+      schedule,
+      capacity: counts.capacity,
+      warningAt: counts.warningAt,
+      retryConcurrency,
+      retention: { resolvedMs: retention.resolvedMs, discardedMs: retention.discardedMs }
     }
   }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DeadLetterQueue } from '../../../../src/main/conductor/dlq/dead-letter-queue.ts'
-import { DlqBulkPreviewSchema, DlqBulkResultSchema, DlqCountsSchema, DlqEntryDetailSchema, DlqErrorGroupSchema, DlqPageSchema } from '../../../../src/shared/dlq.ts'
+import { DlqBulkPreviewSchema, DlqBulkResultSchema, DlqCountsSchema, DlqEntryDetailSchema, DlqErrorGroupSchema, DlqPageSchema, DlqSettingsSchema } from '../../../../src/shared/dlq.ts'
 import { delivered, FakeClock, input, nextEvent, openQueue, ScriptedReplayer, tempDir } from './helpers.ts'
 
 describe('DeadLetterQueue operator actions', () => {
@@ -64,6 +64,7 @@ describe('DeadLetterQueue operator actions', () => {
     expect(() => DlqPageSchema.parse(page.ok ? page.value : null)).not.toThrow()
     expect(() => DlqErrorGroupSchema.array().parse(q.errorGroups({}))).not.toThrow()
     expect(() => DlqCountsSchema.parse(q.counts())).not.toThrow()
+    expect(DlqSettingsSchema.parse(q.settings()).schedule.map((s) => s.maxMs)).toEqual([1_000, 2_000, 4_000])
     const preview = q.operations.previewBulk('retry', { states: ['discarded'] })
     expect(() => DlqBulkPreviewSchema.parse(preview.ok ? preview.value : null)).not.toThrow()
     const result = preview.ok ? q.operations.applyBulk(preview.value.token) : null
