@@ -22,8 +22,10 @@ import { BoundedTail } from './bounded-text.ts'
 import { buildIsolationReport, missingRequiredLayers } from './isolation-report.ts'
 import type { ProcessHandle, ProcessHost } from './process-host.ts'
 import { ChildMessageSchema, createBatcher, unbatch, type ChildMessage, type HostMessage, type RequestMessage, type SelfTest } from './protocol.ts'
+import { classifyExit, failureResult, startFailure, type ExitReason, type HostKill } from './outcomes.ts'
 import { ResourceMonitor, type TreeSample } from './resource-monitor.ts'
 import type { HostScript } from './host-script.ts'
+import { spawnSpecFor } from './spawn-spec.ts'
 
 export interface InstanceOptions {
   instanceId: string
@@ -44,7 +46,7 @@ export interface InstanceOptions {
   onExit: (exit: SandboxExit) => void
 }
 
-type Outcome = Exclude<SandboxExit['reason'], 'stopped' | 'killed'> | 'stopped' | 'killed'
+type Outcome = ExitReason
 
 interface Pending {
   id: string
@@ -75,7 +77,7 @@ export class SandboxInstance {
   private readonly rawStderr: BoundedTail
   private monitor: ResourceMonitor | undefined
   private nextId = 0
-  private kill: { reason: Outcome; detail: string } | undefined
+  private kill: HostKill | undefined
   private readyWaiter: ((message: Extract<ChildMessage, { t: 'ready' }> | { exited: string }) => void) | undefined
   private exitInfo: SandboxExit | undefined
   private readonly exited: Promise<void>
@@ -125,25 +127,9 @@ export class SandboxInstance {
     const o = this.options
     this.setState('starting')
     this.scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
-    const readPaths = [...o.hostScript.readPaths, ...o.policy.readPaths, this.scratchDir]
-    if (o.modulePath) readPaths.push(dirname(o.modulePath))
-    const env = { PATH: '/usr/bin:/bin', HOME: this.scratchDir, TMPDIR: this.scratchDir, PWD: this.scratchDir, LANG: 'C.UTF-8', CONDUCTOR_SANDBOX: '1' }
+    const spec = spawnSpecFor({ instanceId: o.instanceId, modulePath: o.modulePath, policy: o.policy, hostScript: o.hostScript, scratchDir: this.scratchDir, memoryMb: o.limits.memoryMb })
     try {
-      this.handle = await o.host.spawn({
-        instanceId: o.instanceId,
-        scriptPath: o.hostScript.scriptPath,
-        env,
-        cwd: this.scratchDir,
-        memoryMb: o.limits.memoryMb,
-        permissions: {
-          fsRead: o.policy.unrestrictedFilesystem ? ['*'] : readPaths,
-          fsWrite: o.policy.unrestrictedFilesystem ? ['*'] : [this.scratchDir],
-          network: o.policy.networkHosts.length > 0,
-          childProcesses: o.policy.childProcesses,
-          workers: o.policy.workers,
-          nativeAddons: o.policy.nativeAddons
-        }
-      })
+      this.handle = await o.host.spawn(spec)
     } catch (cause) {
       this.cleanup()
       this.finishExit({ reason: 'crashed', detail: `could not launch: ${(cause as Error).message}`, exitCode: null, signal: null })
@@ -172,15 +158,16 @@ export class SandboxInstance {
     const message = await ready
     clearTimeout(startTimer)
     if ('exited' in message) {
-      const exit = this.exitInfo
-      const stderrTail = this.rawStderr.tail(STDERR_TAIL_CHARS)
-      if (exit?.reason === 'memory_limit') {
-        return err({ code: 'PLUGIN_MEMORY', message: message.exited, instanceId: o.instanceId, limitBytes: o.limits.memoryMb * 1024 * 1024 })
-      }
-      if (exit?.reason === 'timeout') {
-        return err({ code: 'PLUGIN_TIMEOUT', message: message.exited, instanceId: o.instanceId, timeoutMs: o.limits.timeoutMs })
-      }
-      return err({ code: 'PLUGIN_CRASHED', message: message.exited, instanceId: o.instanceId, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, stderrTail })
+      return err(
+        startFailure({
+          detail: message.exited,
+          exit: this.exitInfo,
+          instanceId: o.instanceId,
+          memoryMb: o.limits.memoryMb,
+          timeoutMs: o.limits.timeoutMs,
+          stderrTail: this.rawStderr.tail(STDERR_TAIL_CHARS)
+        })
+      )
     }
     this.isolation = buildIsolationReport({
       hostKind: o.host.kind,
@@ -189,7 +176,7 @@ export class SandboxInstance {
       selfTest: message.selfTest,
       policy: o.policy,
       limits: o.limits,
-      envKeys: Object.keys(env),
+      envKeys: Object.keys(spec.env),
       busySampleMs: o.busySampleMs,
       killGraceMs: o.killGraceMs
     })
@@ -324,7 +311,7 @@ export class SandboxInstance {
       case 'res': {
         const request = this.settle(message.id)
         if (!request) return // already answered (deadline passed): a late result is dropped
-        const common = this.common(request.startedAt, request)
+        const common = { ...this.base(request.startedAt, request), exitCode: null, signal: null }
         const captured = {
           stdout: message.stdout,
           stderr: message.stderr,
@@ -341,18 +328,13 @@ export class SandboxInstance {
     }
   }
 
-  private common(startedAt: number, request?: Pending) {
+  private base(startedAt: number, request?: Pending, peakOverall = false) {
     const last = this.monitor?.last
+    const peak = Math.max(request?.peakRssBytes ?? 0, last?.rssBytes ?? 0, peakOverall ? (this.monitor?.peakRssBytes ?? 0) : 0)
     return {
       instanceId: this.options.instanceId,
-      stdout: '',
-      stderr: '',
-      stdoutTruncated: false,
-      stderrTruncated: false,
-      exitCode: null as number | null,
-      signal: null as string | null,
       durationMs: performance.now() - startedAt,
-      peakRssBytes: Math.max(request?.peakRssBytes ?? 0, last?.rssBytes ?? 0),
+      peakRssBytes: peak,
       cpuMs: Math.max(0, (last?.cpuMs ?? 0) - (request?.cpuAtStartMs ?? 0))
     }
   }
@@ -364,19 +346,17 @@ export class SandboxInstance {
     startedAt: number,
     request?: Pending
   ): SandboxResult {
-    const common = this.common(startedAt, request)
-    const exit = this.exitInfo
-    const withExit = {
-      ...common,
-      exitCode: exit?.exitCode ?? null,
-      signal: exit?.signal ?? null,
-      stderr: exit ? this.rawStderr.tail(STDERR_TAIL_CHARS) : '',
-      stderrTruncated: exit ? this.rawStderr.truncated : false,
-      ...(this.kill ? { killedBecause: this.kill.detail } : {})
-    }
-    if (status === 'timeout') return { status, error, timeoutMs, ...withExit }
-    if (status === 'memory_limit') return { status, error, limitBytes: this.options.limits.memoryMb * 1024 * 1024, ...withExit, peakRssBytes: Math.max(withExit.peakRssBytes, this.monitor?.peakRssBytes ?? 0) }
-    return { status, error, ...withExit }
+    return failureResult({
+      status,
+      error,
+      base: this.base(startedAt, request, status === 'memory_limit'),
+      timeoutMs,
+      limitBytes: this.options.limits.memoryMb * 1024 * 1024,
+      exit: this.exitInfo,
+      stderrTail: this.rawStderr.tail(STDERR_TAIL_CHARS),
+      stderrTruncated: this.rawStderr.truncated,
+      killedBecause: this.kill?.detail
+    })
   }
 
   /** Kills the tree for `reason`; every in-flight request gets that outcome. Resolves after the exit. */
@@ -403,23 +383,7 @@ export class SandboxInstance {
 
   private onProcessExit(exitCode: number | null, signal: string | null, oomKilled: boolean): void {
     this.monitor?.stop()
-    const stderr = this.rawStderr.text()
-    let reason: Outcome
-    let detail: string
-    if (this.kill && this.kill.reason !== 'stopped') {
-      ;({ reason, detail } = this.kill)
-    } else if (oomKilled) {
-      reason = 'memory_limit'
-      detail = `the kernel killed the tree at the ${this.options.limits.memoryMb} MiB cgroup limit`
-    } else if (stderr.includes('JavaScript heap out of memory')) {
-      reason = 'memory_limit'
-      detail = 'V8 heap limit reached (JavaScript heap out of memory)'
-    } else if (this.kill) {
-      ;({ reason, detail } = this.kill)
-    } else {
-      reason = 'crashed'
-      detail = `exited unexpectedly (code ${exitCode}, signal ${signal})`
-    }
+    const { reason, detail } = classifyExit({ kill: this.kill, oomKilled, stderr: this.rawStderr.text(), memoryMb: this.options.limits.memoryMb, exitCode, signal })
     this.finishExit({ reason, detail, exitCode, signal })
     const status = reason === 'memory_limit' ? 'memory_limit' : reason === 'timeout' ? 'timeout' : 'crashed'
     for (const id of [...this.pending.keys()]) {
