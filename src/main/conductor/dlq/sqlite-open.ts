@@ -72,8 +72,31 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE inbox (
      seq INTEGER PRIMARY KEY,
      id TEXT NOT NULL,
-     entry_json TEXT NOT NULL,
-     attempts_json TEXT NOT NULL
+     state TEXT NOT NULL,
+     platform TEXT,
+     rule_id TEXT,
+     request_json TEXT NOT NULL,
+     original_json TEXT,
+     attempt_count INTEGER NOT NULL,
+     max_attempts INTEGER NOT NULL,
+     round INTEGER NOT NULL,
+     next_attempt_at INTEGER,
+     last_delay_ms INTEGER,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     first_failed_at INTEGER NOT NULL,
+     last_failed_at INTEGER NOT NULL,
+     last_error_code TEXT,
+     last_error_message TEXT,
+     signature TEXT NOT NULL,
+     dead_reason TEXT,
+     discard_reason TEXT,
+     discarded_at INTEGER,
+     discarded_from TEXT,
+     resolved_at INTEGER,
+     attempts_json TEXT NOT NULL,
+     fts_errors TEXT NOT NULL,
+     fts_payload TEXT NOT NULL
    );
    CREATE VIRTUAL TABLE entries_fts USING fts5(errors, payload, tokenize = 'trigram');`
 ]

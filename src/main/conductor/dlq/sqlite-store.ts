@@ -54,11 +54,21 @@ export class SqliteDlqStore implements DlqStore {
     }
   }
 
+  /** Set-based: three INSERT ... SELECT statements move the whole inbox, with no per-row round trips. */
   #drainInbox(): void {
-    const rows = this.#stmt('SELECT seq, entry_json, attempts_json FROM inbox ORDER BY seq').all() as Row[]
-    for (const row of rows) {
-      this.#materialise(JSON.parse(str(row.entry_json)) as DlqEntry, JSON.parse(str(row.attempts_json)) as DlqAttempt[])
-    }
+    this.#stmt(`INSERT INTO entries (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM inbox ORDER BY seq`).run()
+    this.#stmt(
+      `INSERT INTO attempts (entry_seq, ord, at_ms, duration_ms, origin, outcome, round, n, platform, instance_id,
+         error_json, note)
+       SELECT e.seq, j.key, j.value ->> 'atMs', j.value ->> 'durationMs', j.value ->> 'origin', j.value ->> 'outcome',
+         j.value ->> 'round', j.value ->> 'n', j.value ->> 'platform', j.value ->> 'instanceId', j.value ->> 'error',
+         j.value ->> 'note'
+       FROM inbox i JOIN entries e ON e.id = i.id, json_each(i.attempts_json) j`
+    ).run()
+    this.#stmt(
+      `INSERT INTO entries_fts (rowid, errors, payload)
+       SELECT e.seq, i.fts_errors, i.fts_payload FROM inbox i JOIN entries e ON e.id = i.id`
+    ).run()
     this.#stmt('DELETE FROM inbox').run()
     this.#inboxIds.clear()
   }
@@ -120,26 +130,12 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   insert(entry: DlqEntry, attempts: readonly DlqAttempt[]): void {
-    this.#stmt('INSERT INTO inbox (id, entry_json, attempts_json) VALUES (?, ?, ?)').run(
-      entry.id,
-      JSON.stringify(entry),
-      JSON.stringify(attempts)
-    )
+    this.#stmt(
+      `INSERT INTO inbox (${ENTRY_COLUMNS}, attempts_json, fts_errors, fts_payload)
+       VALUES (${Array.from({ length: 26 }, () => '?').join(', ')})`
+    ).run(...entryParams(entry), JSON.stringify(attempts), attempts.map(errorText).join(''), payloadText(entry))
     this.#inboxIds.add(entry.id)
     if (this.#inboxIds.size >= this.#inboxBatch) this.#scheduleCatchUp()
-  }
-
-  #materialise(entry: DlqEntry, attempts: readonly DlqAttempt[]): void {
-    const result = this.#stmt(
-      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (${Array.from({ length: 23 }, () => '?').join(', ')})`
-    ).run(...entryParams(entry))
-    const seq = Number(result.lastInsertRowid)
-    attempts.forEach((attempt, ord) => this.#insertAttempt(seq, ord, attempt))
-    this.#stmt('INSERT INTO entries_fts (rowid, errors, payload) VALUES (?, ?, ?)').run(
-      seq,
-      attempts.map(errorText).join(''),
-      payloadText(entry)
-    )
   }
 
   update(entry: DlqEntry, payloadChanged = false): void {

@@ -82,7 +82,12 @@ describe('DeadLetterQueue operator actions', () => {
     expect((await q.enqueue(input('a', { message: 'different' }))).ok).toBe(true)
     expect(q.counts().pending).toBe(2)
     const a = q.get('a')
-    expect(a.ok && a.value.attempts).toHaveLength(1)
+    expect(a.ok && a.value.attempts).toEqual([
+      {
+        atMs: 1_700_000_000_000, durationMs: 12, origin: 'router', outcome: 'failed', round: 0, n: null, platform: 'discord',
+        instanceId: 'i-1', error: { code: 'PLUGIN_ERROR', message: 'send failed for user 42 (req a)' }, note: null
+      }
+    ])
   })
 
   it('filters by state, platform, attempts and time, and pages with a cursor without gaps or repeats', async () => {
