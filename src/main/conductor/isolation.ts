@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
 import { basename, dirname, isAbsolute } from 'node:path'
 import type { ConductorError } from '../../shared/errors.ts'
 import { PluginRequestSchema, type PluginRequest } from '../../shared/request.ts'
@@ -59,6 +60,7 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
   private readonly entries = new Map<string, Entry>()
   private readonly ring = new Map<string, ResourceSample[]>()
   private hostScript: HostScript | undefined
+  private probedCapabilities: Promise<IsolationLayer[]> | undefined
 
   constructor(config: SandboxConfigInput = {}, options: IsolatedPluginRunnerOptions = {}) {
     super()
@@ -89,14 +91,25 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     return err({ code: 'DENIED', message: `refused: the utility host cannot enforce ${lacking.join(', ')} (onUnenforceablePolicy = refuse)` })
   }
 
-  private createInstance(instanceId: string, modulePath: string | null, limits: SandboxLimits, policy: SandboxPolicy, host: ProcessHost, pluginConfig: unknown): SandboxInstance {
+  private createInstance(
+    instanceId: string,
+    modulePath: string | null,
+    limits: SandboxLimits,
+    policy: SandboxPolicy,
+    host: ProcessHost,
+    pluginConfig: unknown,
+    probe?: { port: number }
+  ): SandboxInstance {
     this.hostScript ??= resolveHostScript(this.config.hostScriptPath)
+    // The capability probe sandbox is internal: its state changes, samples and exit are not published.
+    const quiet = probe !== undefined
     return new SandboxInstance({
       instanceId,
       modulePath,
       limits,
       policy,
       pluginConfig,
+      ...(probe ? { probePort: probe.port } : {}),
       host,
       hostScript: this.hostScript,
       killGraceMs: this.config.killGraceMs,
@@ -104,9 +117,9 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
       busySampleMs: this.config.busySampleMs,
       sampleIntervalMs: this.config.sampleIntervalMs,
       now: this.now,
-      onState: (state) => this.emit('state', { instanceId, state, atMs: this.now() }),
-      onSample: (sample) => this.pushSample({ instanceId, pid: sample.pid, atMs: sample.atMs, cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes }),
-      onExit: (exit) => this.emit('exit', exit)
+      onState: (state) => quiet || this.emit('state', { instanceId, state, atMs: this.now() }),
+      onSample: (sample) => quiet || this.pushSample({ instanceId, pid: sample.pid, atMs: sample.atMs, cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes }),
+      onExit: (exit) => quiet || this.emit('exit', exit)
     })
   }
 
@@ -247,16 +260,44 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     return [...this.ring.values()].flat().sort((a, b) => a.atMs - b.atMs)
   }
 
-  async capabilities(): Promise<IsolationLayer[]> {
-    const host = this.config.host === 'utility' && this.utility ? this.utility : this.hardened
+  /**
+   * What a plugin with the default policy gets on this machine, from evidence: one probe sandbox is started
+   * (once per runner) and its isolation report returned, with the network layer also checked against a TCP
+   * listener of the host's own that must see no connection. Falls back to the host's static probe results
+   * when the probe sandbox cannot start.
+   */
+  capabilities(): Promise<IsolationLayer[]> {
+    this.probedCapabilities ??= this.probeCapabilities()
+    return this.probedCapabilities
+  }
+
+  private async probeCapabilities(): Promise<IsolationLayer[]> {
+    const policy = SandboxPolicySchema.parse({})
+    const chosen = await this.chooseHost(policy)
+    const host = chosen.ok ? chosen.value : this.utility ?? this.hardened
     const caps = await host.capabilities()
-    const memoryBytes = this.config.memoryMb * 1024 * 1024
-    return [
-      { layer: 'process', status: 'enforced', mechanism: `${host.kind} host: separate OS process per sandbox`, evidence: 'every sandbox runs in its own child process' },
-      { layer: 'time', status: 'enforced', mechanism: 'host deadline timer + tree kill', evidence: `default deadline ${this.config.timeoutMs} ms` },
-      { layer: 'rss-watchdog', status: 'enforced-by-polling', mechanism: 'pidusage over the process tree', evidence: `every ${this.config.busySampleMs} ms while busy, cap ${memoryBytes} B` },
-      ...caps.layers
-    ]
+    if (!chosen.ok) return [{ layer: 'process', status: 'unavailable', mechanism: `${host.kind} host`, evidence: chosen.error.message }, ...caps.layers]
+    let connections = 0
+    const server = createServer((socket) => {
+      connections++
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    const instance = this.createInstance(`probe-${randomUUID()}`, null, this.limits(undefined), policy, host, undefined, { port })
+    try {
+      const started = await instance.start()
+      if (!started.ok) return [{ layer: 'process', status: 'unavailable', mechanism: `${host.kind} host`, evidence: `probe sandbox failed: ${started.error.message}` }, ...caps.layers]
+      await instance.stop(this.config.killGraceMs)
+      return instance.isolation.map((layer) => {
+        if (layer.layer !== 'network') return layer
+        const evidence = `${layer.evidence}; host listener on 127.0.0.1:${port} saw ${connections} connection(s)`
+        return connections === 0 ? { ...layer, evidence } : { ...layer, status: 'unavailable' as const, evidence }
+      })
+    } finally {
+      await instance.terminate('stopped', 'capability probe done', 0)
+      server.close()
+    }
   }
 
   async close(): Promise<void> {

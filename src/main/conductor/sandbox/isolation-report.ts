@@ -46,8 +46,8 @@ export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
       evidence: `default deadline ${limits.timeoutMs} ms, kill grace ${input.killGraceMs} ms`
     },
     selfTest.heapLimitBytes <= memoryBytes
-      ? { layer: 'heap', status: 'enforced', mechanism: 'V8 --max-old-space-size', evidence: `child reads back heap_size_limit ${selfTest.heapLimitBytes} B (budget ${memoryBytes} B)` }
-      : { layer: 'heap', status: 'unavailable', mechanism: 'V8 --max-old-space-size', evidence: `child reads back heap_size_limit ${selfTest.heapLimitBytes} B, above the ${memoryBytes} B budget (flag dropped?)` },
+      ? { layer: 'heap', status: 'enforced', mechanism: 'V8 --max-old-space-size + --max-semi-space-size', evidence: `child reads back heap_size_limit ${selfTest.heapLimitBytes} B (budget ${memoryBytes} B)` }
+      : { layer: 'heap', status: 'unavailable', mechanism: 'V8 --max-old-space-size + --max-semi-space-size', evidence: `child reads back heap_size_limit ${selfTest.heapLimitBytes} B, above the ${memoryBytes} B budget (flag dropped?)` },
     {
       layer: 'rss-watchdog',
       status: 'enforced-by-polling',

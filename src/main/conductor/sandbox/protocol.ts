@@ -41,6 +41,8 @@ export const InitMessageSchema = z.object({
   probeReadPath: z.string(),
   probeWritePath: z.string(),
   hostPid: z.number(),
+  /** A port the host itself listens on: the self-test connects there too, and the host counts connections. */
+  probePort: z.optional(z.number()),
   /** Skip the checks whose capability the policy grants (e.g. no connect test when network is granted). */
   grants: z.object({ network: z.boolean(), childProcesses: z.boolean(), workers: z.boolean() })
 })

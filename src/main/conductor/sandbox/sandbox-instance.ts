@@ -34,6 +34,8 @@ export interface InstanceOptions {
   limits: SandboxLimits
   policy: SandboxPolicy
   pluginConfig?: unknown
+  /** Capability probe only: a port the host listens on, for the self-test to try. */
+  probePort?: number
   host: ProcessHost
   hostScript: HostScript
   killGraceMs: number
@@ -153,6 +155,7 @@ export class SandboxInstance {
       probeReadPath: '/etc/passwd',
       probeWritePath: join(dirname(this.scratchDir), `conductor-write-probe-${process.pid}-${o.instanceId.replace(/\W/g, '_')}`),
       hostPid: process.pid,
+      ...(o.probePort === undefined ? {} : { probePort: o.probePort }),
       grants: { network: o.policy.networkHosts.length > 0, childProcesses: o.policy.childProcesses, workers: o.policy.workers }
     })
     const message = await ready

@@ -24,11 +24,11 @@ function attempt(action: () => void, success: string): string {
   }
 }
 
-/** A TCP connect to 127.0.0.1:9 (discard); resolves with the error code, or `connected`. */
-function probeConnect(): Promise<string> {
+/** A TCP connect to 127.0.0.1 (port 9, discard, by default); resolves with the error code, or `connected`. */
+function probeConnect(port = 9): Promise<string> {
   return new Promise((resolve) => {
     try {
-      const socket = connect({ host: '127.0.0.1', port: 9 })
+      const socket = connect({ host: '127.0.0.1', port })
       const timer = setTimeout(() => {
         socket.destroy()
         resolve('ETIMEDOUT')
@@ -89,8 +89,10 @@ export async function runSelfTest(init: InitMessage, early: ReturnType<typeof st
   }, 'writable')
   const signalHost = attempt(() => process.kill(init.hostPid, 0), 'reachable')
   const probes = await early
+  // The host's own listener (capability probe only): the strongest evidence, since the host counts connections.
+  const network = init.probePort === undefined ? probes.network : await probeConnect(init.probePort)
   return {
-    network: init.grants.network ? 'granted' : probes.network,
+    network: init.grants.network ? 'granted' : network,
     fsRead,
     fsWrite,
     childProcess: init.grants.childProcesses ? 'granted' : probes.childProcess,
