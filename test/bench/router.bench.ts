@@ -3,7 +3,6 @@
  * through real sandboxes (discord + android, 2 instances each) against a raw fork IPC ping-pong measured in
  * the same run (target ≥ 0.5×). Reports only; never asserts.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Registry } from 'prom-client'
@@ -12,6 +11,7 @@ import { RequestRouter } from '../../src/main/conductor/router.ts'
 import type { PlatformDirectory } from '../../src/main/conductor/routing/platform-directory.ts'
 import { createRoutingMetrics } from '../../src/main/conductor/routing/routing-metrics.ts'
 import { PluginManager } from '../../src/main/plugins/manager.ts'
+import { measureRawIpcRoundTrip, median } from './baselines.ts'
 
 const BUILTIN_DIR = resolve(import.meta.dirname, '../../resources/plugins')
 
@@ -48,39 +48,26 @@ function determineRouteLatency(): void {
   console.log(`determineRoute: p50 ${p50.toFixed(2)} µs, p99 ${percentile(samples, 0.99).toFixed(2)} µs over ${samples.length} calls (target p50 < 20 µs: ${p50 < 20 ? 'met' : 'MISSED'})`)
 }
 
-/** Raw baseline: a plain forked node child echoing IPC messages, `concurrency` in flight. */
-async function rawIpc(total: number, concurrency: number): Promise<number> {
-  const child: ChildProcess = spawn(process.execPath, ['-e', "process.on('message', (m) => process.send(m))"], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  await new Promise((r) => child.once('spawn', r))
-  let sent = 0
-  let received = 0
-  const started = performance.now()
-  await new Promise<void>((done) => {
-    const send = () => {
-      sent++
-      child.send({ id: sent, type: 'discord', content: '!ping', metadata: {} })
-    }
-    child.on('message', () => {
-      received++
-      if (received === total) done()
-      else if (sent < total) send()
-    })
-    for (let i = 0; i < Math.min(concurrency, total); i++) send()
+/**
+ * The sandbox alone (no router), for attribution: the same sample requests, each sent straight to an instance
+ * of the platform the router would choose (decided once, up front), round-robin per platform.
+ */
+async function direct(runner: IsolatedPluginRunner, router: RequestRouter, total: number, concurrency: number): Promise<number> {
+  const plans = SAMPLE_REQUESTS.map((input, i) => {
+    const decision = router.determineRoute(input)
+    if (!decision.ok) throw new Error(`sample ${i} does not route: ${decision.error.message}`)
+    const { type, content, metadata } = input as { type: string; content: string; metadata?: Record<string, unknown> }
+    return { platform: decision.platform, request: { id: `bench-${i}`, type, content, metadata: metadata ?? {} } }
   })
-  const rate = total / ((performance.now() - started) / 1_000)
-  child.kill()
-  return rate
-}
-
-/** The sandbox alone (no router): `runner.execute` round-robin over the same instances, for attribution. */
-async function direct(runner: IsolatedPluginRunner, ids: string[], total: number, concurrency: number): Promise<number> {
+  const cursors = new Map<string, number>()
   let next = 0
-  const request = { id: 'bench', type: 'discord', content: '!ping', metadata: {} }
   const started = performance.now()
   const worker = async () => {
     while (next < total) {
-      const i = next++
-      await runner.execute(ids[i % ids.length] as string, request, { timeoutMs: 5_000 })
+      const plan = plans[next++ % plans.length] as (typeof plans)[number]
+      const cursor = cursors.get(plan.platform) ?? 0
+      cursors.set(plan.platform, cursor + 1)
+      await runner.execute(`${plan.platform}-${(cursor % 2) + 1}`, plan.request, { timeoutMs: 5_000 })
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
@@ -125,25 +112,28 @@ export default async function bench(): Promise<void> {
     if (started.loadErrors.length > 0) console.log('load errors:', started.loadErrors)
     const router = new RequestRouter({ directory: manager, runner, metrics: createRoutingMetrics(new Registry()) })
     await routed(router, 2_000, 16) // warm-up
-    // The machine is shared and noisy: three interleaved rounds, medians reported.
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-    for (const concurrency of [1, 32]) {
-      const total = concurrency === 1 ? 2_000 : 20_000
-      const raws: number[] = []
-      const routedRates: number[] = []
-      const directs: number[] = []
-      for (let round = 0; round < 3; round++) {
-        raws.push(await rawIpc(total, concurrency))
-        routedRates.push(await routed(router, total, concurrency))
-        directs.push(await direct(runner, ['discord-1', 'discord-2', 'android-1', 'android-2'], total, concurrency))
-      }
-      const raw = median(raws)
-      const viaRouter = median(routedRates)
-      const sandboxOnly = median(directs)
+    // The machine is shared and noisy: three interleaved rounds, medians reported. The raw baseline is the
+    // sandbox bench's fork IPC echo (sequential round trips, and 32 in flight).
+    const rounds: Array<{ raw1: number; raw32: number; routed1: number; routed32: number; direct1: number; direct32: number }> = []
+    for (let round = 0; round < 3; round++) {
+      const raw = await measureRawIpcRoundTrip(2_000, 32)
+      rounds.push({
+        raw1: raw.perSecond,
+        raw32: raw.pipelinedPerSecond,
+        routed1: await routed(router, 2_000, 1),
+        routed32: await routed(router, 20_000, 32),
+        direct1: await direct(runner, router, 2_000, 1),
+        direct32: await direct(runner, router, 20_000, 32)
+      })
+    }
+    for (const concurrency of [1, 32] as const) {
+      const raw = median(rounds.map((r) => (concurrency === 1 ? r.raw1 : r.raw32)))
+      const viaRouter = median(rounds.map((r) => (concurrency === 1 ? r.routed1 : r.routed32)))
+      const sandboxOnly = median(rounds.map((r) => (concurrency === 1 ? r.direct1 : r.direct32)))
       const ratio = viaRouter / raw
       console.log(
         `routed e2e, ${concurrency} in flight: ${viaRouter.toFixed(0)} req/s vs raw fork IPC ${raw.toFixed(0)} msg/s = ${ratio.toFixed(2)}× (target ≥ 0.5×: ${ratio >= 0.5 ? 'met' : 'MISSED'}); ` +
-          `sandbox alone (runner.execute, same 4 instances) ${sandboxOnly.toFixed(0)} req/s = ${(sandboxOnly / raw).toFixed(2)}× raw, router keeps ${(viaRouter / sandboxOnly).toFixed(2)}× of it (medians of 3)`
+          `sandbox alone (runner.execute, same requests and instances) ${sandboxOnly.toFixed(0)} req/s = ${(sandboxOnly / raw).toFixed(2)}× raw, router keeps ${(viaRouter / sandboxOnly).toFixed(2)}× of it (medians of 3)`
       )
     }
   } finally {

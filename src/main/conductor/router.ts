@@ -61,6 +61,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   private readonly breakers = new Map<string, PlatformBreaker>()
   private readonly instanceBreakers: InstanceBreakers | null
   private readonly inFlight = new Map<string, number>()
+  private readonly platformOf = new Map<string, string>()
   private readonly stats: RouterStats
 
   constructor(options: RequestRouterOptions) {
@@ -78,6 +79,10 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     this.metrics = options.metrics ?? createRoutingMetrics()
     this.balancer = new Balancer(this.config.balancing)
     this.stats = new RouterStats(rules)
+    const { inFlight, platformOf } = this
+    this.metrics.setInFlightSource(function* () {
+      for (const [instance, value] of inFlight) yield { platform: platformOf.get(instance) ?? 'unknown', instance, value }
+    })
     this.instanceBreakers = this.config.breaker.perInstance ? new InstanceBreakers(this.config.breaker) : null
     this.instanceBreakers?.on('transition', (transition) => this.emit('instanceBreakerTransition', transition))
     for (const rule of rules) for (const platform of rule.platforms) this.breaker(platform)
@@ -306,9 +311,8 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   }
 
   private track(platform: string, instanceId: string, delta: number): void {
-    const next = (this.inFlight.get(instanceId) ?? 0) + delta
-    this.inFlight.set(instanceId, next)
-    this.metrics.setInFlight(platform, instanceId, next)
+    this.inFlight.set(instanceId, (this.inFlight.get(instanceId) ?? 0) + delta)
+    if (!this.platformOf.has(instanceId)) this.platformOf.set(instanceId, platform)
   }
 
   private async handOff(plan: RoutePlan, failures: Delivery[]): Promise<{ dlqId: string | null; dlqError?: ConductorError }> {

@@ -2,12 +2,21 @@
  * Prometheus metrics of the request path (prom-client): requests by platform/rule/outcome, routing and
  * end-to-end latency histograms, breaker state gauges, in-flight per instance, dead-letter hand-offs.
  * Registered into the shared `metricsRegistry` by default; tests may pass their own `new Registry()`.
+ *
+ * Hot path: prom-client hashes the label set on every `inc`/`set`, which cost more than routing itself. So
+ * request counts are plain numbers in nested maps copied into the counter at scrape time (`collect`), the
+ * in-flight gauge reads the router's own map at scrape time, and histogram children are looked up once.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import { metricsRegistry } from '../metrics.ts'
 import type { BreakerState } from '../../../shared/routing.ts'
+import { metricsRegistry } from '../metrics.ts'
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, 'forced-open': 3 }
+
+type Outcome = 'ok' | 'failed' | 'rejected'
+
+/** Reads the current in-flight count per instance (called only when metrics are scraped). */
+export type InFlightSource = () => Iterable<{ platform: string; instance: string; value: number }>
 
 export interface RoutingMetrics {
   readonly registry: Registry
@@ -18,24 +27,10 @@ export interface RoutingMetrics {
   inFlight: Gauge<'platform' | 'instance'>
   dlqHandOffs: Counter<'platform' | 'result'>
   setBreakerState(platform: string, state: BreakerState): void
-  /** Hot-path helpers: labelled children are cached, so no label hashing per request. */
-  countRequest(platform: string, rule: string, outcome: 'ok' | 'failed' | 'rejected'): void
+  countRequest(platform: string, rule: string, outcome: Outcome): void
   observeEndToEnd(platform: string, outcome: 'ok' | 'failed', seconds: number): void
-  setInFlight(platform: string, instance: string, value: number): void
-}
-
-/** Memoises `metric.labels(...)` children by a joined key. */
-function cached<T>(make: (...labels: string[]) => T): (...labels: string[]) => T {
-  const children = new Map<string, T>()
-  return (...labels) => {
-    const key = labels.join('\u0000')
-    let child = children.get(key)
-    if (child === undefined) {
-      child = make(...labels)
-      children.set(key, child)
-    }
-    return child
-  }
+  /** Where the in-flight gauge reads from; the router sets it. */
+  setInFlightSource(source: InFlightSource): void
 }
 
 const NAMES = [
@@ -50,15 +45,23 @@ const NAMES = [
 /** Creates the metrics in `registry`, replacing only this file's own metrics if a previous router left them. */
 export function createRoutingMetrics(registry: Registry = metricsRegistry): RoutingMetrics {
   for (const name of NAMES) registry.removeSingleMetric(name)
+  // platform → rule → outcome → count
+  const counts = new Map<string, Map<string, Map<Outcome, number>>>()
+  let inFlightSource: InFlightSource = () => []
+
   const requests = new Counter({
     name: 'conductor_router_requests_total',
     help: 'Routed requests by platform, rule and outcome (ok, failed, rejected)',
     labelNames: ['platform', 'rule', 'outcome'] as const,
-    registers: [registry]
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [platform, rules] of counts) for (const [rule, outcomes] of rules) for (const [outcome, n] of outcomes) this.inc({ platform, rule, outcome }, n)
+    }
   })
   const routingSeconds = new Histogram({
     name: 'conductor_router_routing_seconds',
-    help: 'Time to validate, match a rule and pick an instance',
+    help: 'Time to validate, sanitize and match a rule',
     buckets: [0.000_005, 0.000_01, 0.000_02, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005],
     registers: [registry]
   })
@@ -79,7 +82,11 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
     name: 'conductor_router_in_flight',
     help: 'Requests in flight per instance',
     labelNames: ['platform', 'instance'] as const,
-    registers: [registry]
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const { platform, instance, value } of inFlightSource()) this.set({ platform, instance }, value)
+    }
   })
   const dlqHandOffs = new Counter({
     name: 'conductor_router_dlq_handoffs_total',
@@ -87,9 +94,7 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
     labelNames: ['platform', 'result'] as const,
     registers: [registry]
   })
-  const requestChild = cached((platform, rule, outcome) => requests.labels(platform as string, rule as string, outcome as string))
-  const endToEndChild = cached((platform, outcome) => endToEndSeconds.labels(platform as string, outcome as string))
-  const inFlightChild = cached((platform, instance) => inFlight.labels(platform as string, instance as string))
+  const endToEndChildren = new Map<string, { ok: Histogram.Internal<never>; failed: Histogram.Internal<never> }>()
   return {
     registry,
     requests,
@@ -102,13 +107,22 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
       breakerState.set({ platform }, BREAKER_VALUE[state])
     },
     countRequest(platform, rule, outcome) {
-      requestChild(platform, rule, outcome).inc()
+      let rules = counts.get(platform)
+      if (rules === undefined) counts.set(platform, (rules = new Map()))
+      let outcomes = rules.get(rule)
+      if (outcomes === undefined) rules.set(rule, (outcomes = new Map()))
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
     },
     observeEndToEnd(platform, outcome, seconds) {
-      endToEndChild(platform, outcome).observe(seconds)
+      let children = endToEndChildren.get(platform)
+      if (children === undefined) {
+        children = { ok: endToEndSeconds.labels(platform, 'ok'), failed: endToEndSeconds.labels(platform, 'failed') }
+        endToEndChildren.set(platform, children)
+      }
+      children[outcome].observe(seconds)
     },
-    setInFlight(platform, instance, value) {
-      inFlightChild(platform, instance).set(value)
+    setInFlightSource(source) {
+      inFlightSource = source
     }
   }
 }

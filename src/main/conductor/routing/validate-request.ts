@@ -39,6 +39,8 @@ function badRequest(issues: FieldIssue[]): ConductorError {
 
 interface WalkState {
   entries: number
+  /** Upper bound of the UTF-8 bytes the cleaned metadata serialises to (3 bytes per UTF-16 unit covers escaping). */
+  bytes: number
   issues: FieldIssue[]
   limits: RequestLimits
 }
@@ -59,14 +61,18 @@ function cleanValue(value: unknown, path: string, depth: number, state: WalkStat
       }
       const clean = sanitizeString(value)
       if (clean === null) state.issues.push({ path, message: 'contains an unpaired UTF-16 surrogate' })
+      state.bytes += 3 * (clean ?? value).length + 2 // NFC may lengthen a string: count the result
       return clean
     }
     case 'number':
       if (!Number.isFinite(value)) state.issues.push({ path, message: 'must be a finite number' })
+      state.bytes += 25
       return value
     case 'boolean':
+      state.bytes += 5
       return value
     case 'object': {
+      state.bytes += 4
       if (value === null) return null
       if (depth >= state.limits.metadataMaxDepth) {
         state.issues.push({ path, message: `nested deeper than ${state.limits.metadataMaxDepth} levels` })
@@ -79,6 +85,7 @@ function cleanValue(value: unknown, path: string, depth: number, state: WalkStat
             state.issues.push({ path, message: `more than ${state.limits.metadataMaxEntries} entries in metadata` })
             return undefined
           }
+          state.bytes += 1
           out.push(cleanValue(value[i], `${path}.${i}`, depth + 1, state))
         }
         return out
@@ -96,7 +103,8 @@ function cleanValue(value: unknown, path: string, depth: number, state: WalkStat
 }
 
 function cleanObject(value: Record<string, unknown>, path: string, depth: number, state: WalkState): Record<string, unknown> {
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+  // A plain object is safe to fill: every key that could reach the prototype is rejected before assignment.
+  const out: Record<string, unknown> = {}
   for (const rawKey of Reflect.ownKeys(value)) {
     if (typeof rawKey === 'symbol') {
       state.issues.push({ path, message: 'symbol keys are not allowed' })
@@ -121,12 +129,22 @@ function cleanObject(value: Record<string, unknown>, path: string, depth: number
       state.issues.push({ path: keyPath, message: 'accessor properties are not allowed' })
       return out
     }
+    state.bytes += 3 * key.length + 4
     out[key] = cleanValue(descriptor.value, keyPath, depth, state)
     if (state.issues.length > 0) return out
   }
-  // Plain prototype again, so consumers see an ordinary object (keys were checked above).
-  return Object.assign({}, out)
+  return out
 }
+
+const KNOWN_FIELDS = new Set(['id', 'type', 'content', 'metadata', 'target'])
+
+/** An own data property of the request, or `accessor` for a getter/setter (never invoked). */
+function field(record: object, key: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(record, key)
+  if (descriptor === undefined) return undefined
+  return 'value' in descriptor ? descriptor.value : ACCESSOR
+}
+const ACCESSOR = Symbol('accessor')
 
 /**
  * Validates, sanitizes and assigns an id. The metadata walk runs before anything serialises the value, so
@@ -138,20 +156,26 @@ export function validateRequest(input: unknown, limits: RequestLimits): Result<R
       return { ok: false, error: badRequest([{ path: '', message: 'the request must be a JSON object' }]) }
     }
     const record = input as Record<string, unknown>
+    const unknown: string[] = []
     for (const key of Reflect.ownKeys(record)) {
       if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
         return { ok: false, error: badRequest([{ path: key, message: `the key "${key}" is not allowed (prototype pollution)` }]) }
       }
+      if (typeof key !== 'string' || !KNOWN_FIELDS.has(key)) unknown.push(String(key))
+    }
+    if (unknown.length > 0) return { ok: false, error: badRequest([{ path: '', message: `unknown field(s): ${unknown.join(', ')}` }]) }
+    for (const key of KNOWN_FIELDS) {
+      if (field(record, key) === ACCESSOR) return { ok: false, error: badRequest([{ path: key, message: 'accessor properties are not allowed' }]) }
     }
     // Bound the work before normalising anything: a raw content longer than the whole payload limit is refused.
-    const rawContent = Object.getOwnPropertyDescriptor(record, 'content')?.value
+    const rawContent = field(record, 'content')
     if (typeof rawContent === 'string' && rawContent.length > limits.payloadMaxBytes) {
       return { ok: false, error: badRequest([{ path: 'content', message: `longer than the ${limits.payloadMaxBytes}-byte payload limit (${rawContent.length} characters)` }]) }
     }
     // Metadata first: the shape check below would otherwise walk a cyclic or hostile object.
-    const state: WalkState = { entries: 0, issues: [], limits }
+    const state: WalkState = { entries: 0, bytes: 2, issues: [], limits }
     let metadata: Record<string, unknown> = {}
-    const rawMetadata = Object.getOwnPropertyDescriptor(record, 'metadata')?.value
+    const rawMetadata = field(record, 'metadata')
     if (rawMetadata !== undefined) {
       if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata) || !isPlainObject(rawMetadata)) {
         return { ok: false, error: badRequest([{ path: 'metadata', message: 'must be a plain object' }]) }
@@ -159,7 +183,8 @@ export function validateRequest(input: unknown, limits: RequestLimits): Result<R
       metadata = cleanObject(rawMetadata as Record<string, unknown>, 'metadata', 1, state)
       if (state.issues.length > 0) return { ok: false, error: badRequest(state.issues) }
     }
-    const shape = RouteRequestInputSchema.safeParse({ ...record, metadata })
+    // Only the scalar fields go through zod: metadata was checked above and is not walked twice.
+    const shape = RouteRequestInputSchema.safeParse({ id: field(record, 'id'), type: field(record, 'type'), content: rawContent, target: field(record, 'target') })
     if (!shape.success) {
       const issues = shape.error.issues.map((issue) => ({
         path: issue.path.map(String).join('.'),
@@ -178,7 +203,9 @@ export function validateRequest(input: unknown, limits: RequestLimits): Result<R
     }
     const request: RouteRequest = { id: shape.data.id ?? randomUUID(), type: shape.data.type, content, metadata }
     if (target !== undefined) request.target = target
-    const bytes = Buffer.byteLength(JSON.stringify(request))
+    // Serialise only when the cheap upper bound says the request might be over the limit.
+    const bound = state.bytes + 3 * (request.id.length + request.type.length + content.length) + 16 * (target?.length ?? 0) + 128
+    const bytes = bound <= limits.payloadMaxBytes ? 0 : Buffer.byteLength(JSON.stringify(request))
     if (bytes > limits.payloadMaxBytes) {
       return { ok: false, error: badRequest([{ path: '', message: `payload is ${bytes} bytes, over the ${limits.payloadMaxBytes}-byte limit` }]) }
     }

@@ -30,6 +30,8 @@ const cyclic: Record<string, unknown> = { a: 1 }
 cyclic.self = cyclic
 
 const withGetter = Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new Error('getter ran') } })
+const topLevelGetter = Object.defineProperty({ content: 'x' }, 'type', { enumerable: true, get: () => 'discord' })
+const symbolKey = { type: 'discord', content: 'x', [Symbol('hidden')]: 1 }
 const hostileProxy = new Proxy({}, { ownKeys: () => { throw new Error('proxy trap') } })
 
 // [name, request, code, path, message fragment]
@@ -51,6 +53,8 @@ const table: Array<[string, unknown, string, string, RegExp]> = [
   ['a constructor key in metadata', { type: 'discord', content: 'x', metadata: { constructor: { prototype: 1 } } }, 'BAD_REQUEST', 'metadata.constructor', /not allowed/],
   ['a prototype key nested in an array', { type: 'discord', content: 'x', metadata: { list: [{ prototype: 1 }] } }, 'BAD_REQUEST', 'metadata.list.0.prototype', /not allowed/],
   ['a top-level __proto__ key', JSON.parse('{"type":"discord","content":"x","__proto__":{"polluted":true}}'), 'BAD_REQUEST', '__proto__', /not allowed/],
+  ['a getter as a top-level field', topLevelGetter, 'BAD_REQUEST', 'type', /accessor properties are not allowed/],
+  ['a symbol-keyed top-level field', symbolKey, 'BAD_REQUEST', '', /unknown field\(s\): Symbol\(hidden\)/],
   ['an unknown top-level field', { type: 'discord', content: 'x', admin: true }, 'BAD_REQUEST', '', /unknown field\(s\): admin/],
   ['a non-object request', 'GET /api/status', 'BAD_REQUEST', '', /must be a JSON object/],
   ['null', null, 'BAD_REQUEST', '', /must be a JSON object/],
