@@ -4,7 +4,7 @@
  * (group commit); then filtered page, full-text search, error groups and bulk preview at 100k entries.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import type { DeadLetterInput } from '../../src/main/conductor/dlq/dead-letter-port.ts'
@@ -83,6 +83,8 @@ const fmt = (n: number): string => n.toFixed(n < 10 ? 2 : 0)
 
 export default async function dlqBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dlq-bench-'))
+  // Ratios are only as steady as the machine: print its load so a noisy run is recognisable.
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(', ')}`)
   try {
     const n = 2_000
     // Three rounds, each queue run next to its own baseline run, so machine noise hits both alike.
