@@ -108,13 +108,26 @@ export interface OpenedDatabase {
 }
 
 class NewerSchemaError extends Error {}
+class IntegrityError extends Error {}
+
+// SQLite primary result codes that mean "this file is damaged or not ours to read": SQLITE_CORRUPT,
+// SQLITE_CANTOPEN, SQLITE_NOTADB. Anything else (SQLITE_BUSY from another process holding the file, a missing
+// module in this SQLite build, a full disk) is not the file's fault: moving it aside would hide good data.
+const DAMAGED_FILE_CODES = new Set([11, 14, 26])
+
+/** Whether an open failure means the file itself is unusable (then it is moved aside), not the environment. */
+export function isDamagedFile(cause: unknown): boolean {
+  if (cause instanceof IntegrityError) return true
+  const errcode = (cause as { errcode?: unknown } | null)?.errcode
+  return typeof errcode === 'number' && DAMAGED_FILE_CODES.has(errcode & 0xff)
+}
 
 function configure(db: DatabaseSync, walAutocheckpointPages: number): void {
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = FULL')
   db.exec(`PRAGMA wal_autocheckpoint = ${Math.floor(walAutocheckpointPages)}`)
   const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check?: string } | undefined
-  if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${check?.quick_check ?? 'no answer'}`)
+  if (check?.quick_check !== 'ok') throw new IntegrityError(`integrity check failed: ${check?.quick_check ?? 'no answer'}`)
 }
 
 function migrate(db: DatabaseSync): void {
@@ -175,7 +188,9 @@ export function openDlqDatabase(
   } catch (cause) {
     if (cause instanceof NewerSchemaError) return err({ code: 'DLQ_UNAVAILABLE', message: cause.message })
     const reason = cause instanceof Error ? cause.message : String(cause)
-    if (path === ':memory:') return err({ code: 'DLQ_UNAVAILABLE', message: reason })
+    if (path === ':memory:' || !isDamagedFile(cause)) {
+      return err({ code: 'DLQ_UNAVAILABLE', message: `DLQ database ${path} could not be opened: ${reason}` })
+    }
     let movedTo: string[]
     try {
       movedTo = moveAside(path, nowMs)

@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DeadLetterQueue } from '../../../../src/main/conductor/dlq/dead-letter-queue.ts'
 import { DlqConfigSchema } from '../../../../src/main/conductor/dlq/dlq-config.ts'
-import { DLQ_SCHEMA_VERSION } from '../../../../src/main/conductor/dlq/sqlite-open.ts'
+import { DLQ_SCHEMA_VERSION, isDamagedFile } from '../../../../src/main/conductor/dlq/sqlite-open.ts'
 import type { DlqEventMap } from '../../../../src/shared/dlq.ts'
 import { delivered, FakeClock, input, openQueue, ScriptedReplayer, tempDir } from './helpers.ts'
 
@@ -63,6 +63,13 @@ describe('DLQ store faults and limits', () => {
     const check = new DatabaseSync(path)
     expect(check.prepare('PRAGMA user_version').get()).toEqual({ user_version: DLQ_SCHEMA_VERSION + 1 })
     check.close()
+  })
+
+  it('moves a file aside only for damage, never for a busy lock or a missing SQLite feature', () => {
+    const sqliteError = (errcode: number): Error => Object.assign(new Error('x'), { errcode })
+    expect([11, 14, 26, 11 | (1 << 8)].map((code) => isDamagedFile(sqliteError(code)))).toEqual([true, true, true, true])
+    expect([1, 5, 6, 13].map((code) => isDamagedFile(sqliteError(code)))).toEqual([false, false, false, false])
+    expect(isDamagedFile(new Error('no errcode'))).toBe(false)
   })
 
   it('answers DLQ_FULL when full, says so loudly, warns before, and evicts nothing', async () => {
