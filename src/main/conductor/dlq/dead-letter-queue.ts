@@ -96,8 +96,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     this.#replayer = options.replayer
     this.#recovered = recovered
     this.#onError = options.onError ?? ((cause) => console.error('[dlq]', cause))
-    this.#metrics = createDlqMetrics(options.metricsRegistry)
     this.#counts = store.countsByState()
+    this.#metrics = createDlqMetrics(() => this.counts(), options.metricsRegistry)
     this.#committer = new GroupCommitter({
       commit: (inputs) => this.#commitBatch(inputs),
       failed: (cause) => err({ code: 'DLQ_UNAVAILABLE', message: `DLQ write failed: ${toInternalError(cause).message}` }),
@@ -120,7 +120,6 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
       changed: (changes, actions) => this.#changed(changes, actions),
       capacity: () => this.#config.maxEntries
     })
-    this.#metrics.update(this.counts())
   }
 
   get metricsRegistry(): Registry {
@@ -249,7 +248,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     for (const { state } of removed) this.#counts[state]--
     if (removed.length > 0) {
       this.emit('dlq.entriesRemoved', { ids: removed.map((r) => r.id), reason: 'retention' })
-      this.#metrics.update(this.counts())
+      this.#afterCountsChanged()
     }
     return removed.map((r) => r.id)
   }
@@ -369,7 +368,6 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
 
   #afterCountsChanged(): void {
     const counts = this.counts()
-    this.#metrics.update(counts)
     if (counts.live >= counts.warningAt && !this.#warned) {
       this.#warned = true
       this.emit('dlq.capacityWarning', { counts })

@@ -16,29 +16,42 @@ const NAMES = [
 
 export interface DlqMetrics {
   registry: Registry
-  /** Refreshes the gauges from the queue's counts. */
-  update(counts: DlqCounts): void
   enqueued: Counter<'result'>
   replays: Counter<'outcome'>
 }
 
-export function createDlqMetrics(registry: Registry = metricsRegistry): DlqMetrics {
+/** Gauges read `counts()` when scraped (no cost per enqueue); counters are bumped by the queue. */
+export function createDlqMetrics(counts: () => DlqCounts, registry: Registry = metricsRegistry): DlqMetrics {
   for (const name of NAMES) registry.removeSingleMetric(name)
-  const entries = new Gauge({
+  new Gauge({
     name: 'conductor_dlq_entries',
     help: 'Dead-letter entries by state',
     labelNames: ['state'] as const,
-    registers: [registry]
+    registers: [registry],
+    collect() {
+      const now = counts()
+      for (const state of ['pending', 'retrying', 'resolved', 'dead', 'discarded'] as const) this.set({ state }, now[state])
+    }
   })
-  const capacity = new Gauge({
+  new Gauge({
     name: 'conductor_dlq_capacity_entries',
     help: 'Maximum live (pending + retrying + dead) entries; enqueue fails with DLQ_FULL beyond it',
-    registers: [registry]
+    registers: [registry],
+    collect() {
+      this.set(counts().capacity)
+    }
   })
-  const full = new Gauge({ name: 'conductor_dlq_full', help: '1 while the DLQ is full', registers: [registry] })
+  new Gauge({
+    name: 'conductor_dlq_full',
+    help: '1 while the DLQ is full',
+    registers: [registry],
+    collect() {
+      this.set(counts().full ? 1 : 0)
+    }
+  })
   const enqueued = new Counter({
     name: 'conductor_dlq_enqueue_total',
-    help: 'Enqueue calls by result (added, duplicate, full, unavailable)',
+    help: 'Enqueue calls by result (added, full)',
     labelNames: ['result'] as const,
     registers: [registry]
   })
@@ -48,16 +61,5 @@ export function createDlqMetrics(registry: Registry = metricsRegistry): DlqMetri
     labelNames: ['outcome'] as const,
     registers: [registry]
   })
-  return {
-    registry,
-    enqueued,
-    replays,
-    update(counts) {
-      for (const state of ['pending', 'retrying', 'resolved', 'dead', 'discarded'] as const) {
-        entries.set({ state }, counts[state])
-      }
-      capacity.set(counts.capacity)
-      full.set(counts.full ? 1 : 0)
-    }
-  }
+  return { registry, enqueued, replays }
 }
