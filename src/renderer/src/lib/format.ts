@@ -29,8 +29,11 @@ export function formatRate(perSec: number): string {
   return perSec >= 10 ? perSec.toFixed(0) : perSec.toFixed(2)
 }
 
+/** One shared formatter: `toLocaleTimeString` builds a new one per call, which chart ticks made the hot path. */
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+
 export function formatClock(atMs: number): string {
-  return new Date(atMs).toLocaleTimeString([], { hour12: false })
+  return clock.format(atMs)
 }
 
 export function formatPercent(fraction: number | null): string {
