@@ -62,13 +62,13 @@ const probe = `
 
 async function collect(page: Page, seconds: number) {
   await page.evaluate(() => {
-    const w = window as unknown as { __marks: unknown[]; __frames: number[] }
+    const w = globalThis as unknown as { __marks: unknown[]; __frames: number[] }
     w.__marks = []
     w.__frames = []
   })
   await page.waitForTimeout(seconds * 1000)
   return page.evaluate(() => {
-    const w = window as unknown as { __marks: { commit: number | null; paint: number | null }[]; __frames: number[] }
+    const w = globalThis as unknown as { __marks: { commit: number | null; paint: number | null }[]; __frames: number[] }
     return { marks: w.__marks.filter((m) => m.paint !== null), frames: w.__frames }
   })
 }
@@ -141,7 +141,7 @@ export default async function panelBench(): Promise<void> {
     // The same batched updates at 1 Hz from a second panel server over the same engine.
     const panelForRaw = createPanelServer(engine, { intervalMs: 1000 })
     panelForRaw.server.addSink(forward)
-    await rawPage.waitForFunction(() => document.getElementById('o')?.textContent?.startsWith('seq'))
+    await rawPage.locator('#o', { hasText: 'seq' }).waitFor()
     const rawStats = report('raw page (baseline)', await collect(rawPage, seconds), seconds)
     panelForRaw.close()
     await rawPage.close()
