@@ -114,6 +114,7 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
       hostScript: this.hostScript,
       killGraceMs: this.config.killGraceMs,
       cancelGraceMs: this.config.cancelGraceMs,
+      maxMessageBytes: this.config.maxMessageBytes,
       busySampleMs: this.config.busySampleMs,
       sampleIntervalMs: this.config.sampleIntervalMs,
       now: this.now,

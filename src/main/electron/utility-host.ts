@@ -92,6 +92,10 @@ class UtilityHandle implements ProcessHandle {
     this.child.on('message', listener)
   }
 
+  onProtocolError(): void {
+    // MessagePort delivers structured-clone values, never unparsed bytes: shape errors surface in onMessage.
+  }
+
   onExit(listener: (info: ExitInfo) => void): void {
     if (this.exited) listener(this.exited)
     else this.listeners.push(listener)

@@ -1,12 +1,14 @@
 /**
  * A stand-in for Electron's `UtilityProcess` that behaves as Electron documents it, backed by a real Node
- * child so the sandbox host really runs: `pid` is undefined until `spawn`; an empty `env` inherits the whole
+ * child so the sandbox host really runs (the real MessagePort is stood in for by the child host's fd-3
+ * channel, which it uses whenever `process.parentPort` is absent): `pid` is undefined until `spawn`; an empty `env` inherits the whole
  * parent environment; Node flags in `execArgv` are dropped except `--js-flags=` (handed to V8); `kill()`
  * sends SIGTERM to that pid only and the exit code after a host kill is 0.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import type { Readable } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
+import { encodeFrame, FrameDecoder } from '../../../src/main/conductor/sandbox/framing.ts'
 
 export interface ForkCall {
   modulePath: string
@@ -20,6 +22,7 @@ export class FakeUtilityProcess extends EventEmitter {
   stdout: Readable | null = null
   stderr: Readable | null = null
   private child: ChildProcess | undefined
+  private channel: Duplex | undefined
   private killedByHost = false
 
   constructor(call: ForkCall) {
@@ -28,11 +31,14 @@ export class FakeUtilityProcess extends EventEmitter {
     // Electron keeps only a small allowlist of execArgv; plain Node flags like --permission vanish.
     const v8Flags = (call.options.execArgv ?? []).filter((flag) => flag.startsWith('--js-flags=')).flatMap((flag) => flag.slice('--js-flags='.length).split(' '))
     setImmediate(() => {
-      const child = fork(call.modulePath, call.args, { env, execArgv: v8Flags, cwd: call.options.cwd, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+      const child = spawn(process.execPath, [...v8Flags, call.modulePath, ...call.args], { env, cwd: call.options.cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
       this.child = child
       this.stdout = child.stdout
       this.stderr = child.stderr
-      child.on('message', (message) => this.emit('message', message))
+      this.channel = child.stdio[3] as Duplex
+      const decoder = new FrameDecoder(Number.MAX_SAFE_INTEGER, (message) => this.emit('message', message), () => child.kill('SIGKILL'))
+      this.channel.on('data', (chunk: Buffer) => decoder.push(chunk))
+      this.channel.on('error', () => {})
       child.once('spawn', () => {
         this.pid = child.pid
         call.pidAtSpawnEvent = this.pid
@@ -46,7 +52,7 @@ export class FakeUtilityProcess extends EventEmitter {
   }
 
   postMessage(message: unknown): void {
-    this.child?.send(message as object)
+    this.channel?.write(encodeFrame(message))
   }
 
   kill(): boolean {

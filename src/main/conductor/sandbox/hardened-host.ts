@@ -7,16 +7,18 @@
  *         → node --permission --allow-fs-read=… --allow-fs-write=<scratch> --no-experimental-ffi
  *              --max-old-space-size=<75 % of the budget> --max-semi-space-size=… sandbox-host
  *
- * The IPC channel fd passes through every exec. In Electron, pass `process.execPath` as `nodePath` and
+ * The message channel (fd 3, a socketpair) passes through every exec. In Electron, pass `process.execPath` as `nodePath` and
  * `{ ELECTRON_RUN_AS_NODE: '1' }` as `extraEnv`.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import type { Duplex } from 'node:stream'
 import { constants } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { IsolationLayer } from '../../../shared/sandbox.ts'
 import { MemoryCgroup, probeCgroup, type CgroupSupport } from './cgroup.ts'
 import { childrenOf, namespaceOf, treeOf } from './proc-tree.ts'
 import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, SpawnSpec } from './process-host.ts'
+import { encodeFrame, FrameDecoder } from './framing.ts'
 import { heapFlags } from './heap-flags.ts'
 import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
 
@@ -102,13 +104,14 @@ export class HardenedProcessHost implements ProcessHost {
       const unshare = [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', '--fork', '--kill-child']
       command = [...unshare, ...command]
     }
+    // fd 3 is the message channel: a socketpair carrying newline-delimited JSON (see framing.ts).
     const child = spawn(command[0]!, command.slice(1), {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...spec.env, ...this.extraEnv },
       cwd: spec.cwd,
       detached: true
     })
-    return new HardenedHandle(child, ns !== null, !p.network && ns !== null, group)
+    return new HardenedHandle(child, ns !== null, !p.network && ns !== null, group, spec.maxMessageBytes)
   }
 }
 
@@ -121,12 +124,29 @@ class HardenedHandle implements ProcessHandle {
   private exited: ExitInfo | undefined
   private sigkilled = false
   private readonly exitListeners: ((info: ExitInfo) => void)[] = []
+  private readonly messageListeners: ((message: unknown) => void)[] = []
+  private readonly violationListeners: ((why: string) => void)[] = []
+  private readonly channel: Duplex
 
-  constructor(child: ChildProcess, pidNamespace: boolean, netNamespace: boolean, group: MemoryCgroup | null) {
+  constructor(child: ChildProcess, pidNamespace: boolean, netNamespace: boolean, group: MemoryCgroup | null, maxMessageBytes: number) {
     this.child = child
     this.pidNamespace = pidNamespace
     this.netNamespace = netNamespace
     this.group = group
+    this.channel = child.stdio[3] as Duplex
+    const decoder = new FrameDecoder(
+      maxMessageBytes,
+      (message) => {
+        for (const listener of this.messageListeners) listener(message)
+      },
+      (why) => {
+        for (const listener of this.violationListeners) listener(why)
+      }
+    )
+    this.channel.on('data', (chunk: Buffer) => decoder.push(chunk))
+    this.channel.on('error', () => {
+      // EPIPE/ECONNRESET when the child dies mid-write; the exit is reported through 'close'.
+    })
     child.on('error', () => {
       // A spawn failure also emits 'exit' (or 'close'); the handle reports it there.
     })
@@ -173,11 +193,15 @@ class HardenedHandle implements ProcessHandle {
   }
 
   send(message: unknown): void {
-    if (this.child.connected) this.child.send(message as object)
+    if (!this.exited && this.channel.writable) this.channel.write(encodeFrame(message))
   }
 
   onMessage(listener: (message: unknown) => void): void {
-    this.child.on('message', listener)
+    this.messageListeners.push(listener)
+  }
+
+  onProtocolError(listener: (why: string) => void): void {
+    this.violationListeners.push(listener)
   }
 
   onExit(listener: (info: ExitInfo) => void): void {

@@ -38,6 +38,8 @@ export interface SpawnSpec {
   cwd: string
   /** Memory budget of the whole tree; the host derives the heap cap and the cgroup limit from it. */
   memoryMb: number
+  /** Largest message the host accepts from the child; a bigger one is a protocol violation. */
+  maxMessageBytes: number
   permissions: SpawnPermissions
 }
 
@@ -56,6 +58,8 @@ export interface ProcessHandle {
   readonly stderr: NodeJS.ReadableStream | null
   send(message: unknown): void
   onMessage(listener: (message: unknown) => void): void
+  /** Called when the child wrote something that is not a frame (bad JSON, oversize): kill it. */
+  onProtocolError(listener: (why: string) => void): void
   /** Called once, after the process (and, where the host can tell, its whole tree) ended. */
   onExit(listener: (info: ExitInfo) => void): void
   /** The sandbox's process tree (host pids): the Node process and everything it started. */

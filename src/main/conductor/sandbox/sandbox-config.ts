@@ -18,6 +18,8 @@ export const SandboxConfigSchema = z.object({
   host: z.enum(['hardened', 'utility']).default('hardened'),
   /** A policy the chosen host cannot enforce: run it on the hardened host instead, or refuse to start it. */
   onUnenforceablePolicy: z.enum(['use-hardened', 'refuse']).default('use-hardened'),
+  /** Largest single message a sandbox may send the host; a bigger one gets the sandbox killed. */
+  maxMessageBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
   /** Override of the child entry script (default: built `sandbox-host.js`, else the source file). */
   hostScriptPath: z.string().optional()
 })

@@ -40,6 +40,7 @@ export interface InstanceOptions {
   hostScript: HostScript
   killGraceMs: number
   cancelGraceMs: number
+  maxMessageBytes: number
   busySampleMs: number
   sampleIntervalMs: number
   now: () => number
@@ -129,7 +130,7 @@ export class SandboxInstance {
     const o = this.options
     this.setState('starting')
     this.scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
-    const spec = spawnSpecFor({ instanceId: o.instanceId, modulePath: o.modulePath, policy: o.policy, hostScript: o.hostScript, scratchDir: this.scratchDir, memoryMb: o.limits.memoryMb })
+    const spec = spawnSpecFor({ instanceId: o.instanceId, modulePath: o.modulePath, policy: o.policy, hostScript: o.hostScript, scratchDir: this.scratchDir, memoryMb: o.limits.memoryMb, maxMessageBytes: o.maxMessageBytes })
     try {
       this.handle = await o.host.spawn(spec)
     } catch (cause) {
@@ -142,6 +143,7 @@ export class SandboxInstance {
     handle.stdout?.on('data', (chunk: Buffer) => this.rawStdout.push(chunk))
     handle.stderr?.on('data', (chunk: Buffer) => this.rawStderr.push(chunk))
     handle.onMessage((raw) => this.onMessage(raw))
+    handle.onProtocolError((why) => void this.terminate('protocol', `sandbox broke the channel framing: ${why}`, 0))
     handle.onExit((info) => this.onProcessExit(info.exitCode, info.signal, info.oomKilled))
 
     const ready = new Promise<Extract<ChildMessage, { t: 'ready' }> | { exited: string }>((resolve) => (this.readyWaiter = resolve))

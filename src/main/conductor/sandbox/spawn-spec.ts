@@ -19,6 +19,7 @@ export function spawnSpecFor(input: {
   hostScript: HostScript
   scratchDir: string
   memoryMb: number
+  maxMessageBytes: number
 }): SpawnSpec {
   const { policy, scratchDir } = input
   const readPaths = [...input.hostScript.readPaths, ...policy.readPaths, scratchDir]
@@ -29,6 +30,7 @@ export function spawnSpecFor(input: {
     env: sandboxEnv(scratchDir),
     cwd: scratchDir,
     memoryMb: input.memoryMb,
+    maxMessageBytes: input.maxMessageBytes,
     permissions: {
       fsRead: policy.unrestrictedFilesystem ? ['*'] : readPaths,
       fsWrite: policy.unrestrictedFilesystem ? ['*'] : [scratchDir],

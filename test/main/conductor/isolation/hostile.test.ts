@@ -185,13 +185,19 @@ describe('hostile plugins', () => {
     expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(runner.config.outputBytes)
   })
 
-  it('kills a plugin that sends garbage on the channel, with a clear reason', async () => {
+  it.each([
+    ['garbage', {}, /does not match the protocol/],
+    ['not-json', {}, /framing: not JSON/],
+    ['huge-frame', { bytes: 20 * 1024 * 1024 }, /framing: a message exceeds/]
+  ] as const)('kills a plugin that writes %s to the channel, with a clear reason, and the host survives', async (type, metadata, reason) => {
     const id = await startHostile()
     const tree = snapshot(runner.treePids(id))
-    const result = await runner.execute(id, request('garbage'))
+    const before = process.memoryUsage().rss
+    const result = await runner.execute(id, request(type, metadata))
     expect(result.status).toBe('crashed')
-    expect(result.killedBecause).toMatch(/does not match the protocol/)
+    expect(result.killedBecause).toMatch(reason)
     expect(exitOf(id)?.reason).toBe('protocol')
+    expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024)
     expectNoSurvivors(tree)
   })
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { ChildMessageSchema, createBatcher, HostMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
 import { BoundedTail } from '../../../../src/main/conductor/sandbox/bounded-text.ts'
+import { encodeFrame, FrameDecoder } from '../../../../src/main/conductor/sandbox/framing.ts'
 
 describe('protocol', () => {
   it('coalesces messages posted in one microtask drain into one batch, and sends a lone message as is', async () => {
@@ -37,5 +38,37 @@ describe('BoundedTail', () => {
     expect(tail.text()).toBe('56789abc')
     expect(tail.truncated).toBe(true)
     expect(tail.droppedBytes).toBe(5)
+  })
+})
+
+describe('FrameDecoder', () => {
+  const decode = (maxBytes: number, chunks: string[]) => {
+    const messages: unknown[] = []
+    const violations: string[] = []
+    const decoder = new FrameDecoder(maxBytes, (m) => messages.push(m), (why) => violations.push(why))
+    for (const chunk of chunks) decoder.push(Buffer.from(chunk))
+    return { messages, violations }
+  }
+
+  it('reassembles frames split across chunks and splits several frames in one chunk', () => {
+    const { messages, violations } = decode(1024, ['{"a":', '1}\n{"b":2}\n{"c"', ':3}\n'])
+    expect(messages).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }])
+    expect(violations).toEqual([])
+  })
+
+  it('reports a line that is not JSON and stops decoding', () => {
+    const { messages, violations } = decode(1024, ['not json\n{"a":1}\n'])
+    expect(messages).toEqual([])
+    expect(violations[0]).toMatch(/not JSON/)
+  })
+
+  it('reports a frame over the cap without buffering the rest', () => {
+    const { violations } = decode(16, ['x'.repeat(10), 'x'.repeat(10)])
+    expect(violations).toEqual(['a message exceeds 16 bytes'])
+  })
+
+  it('encodes a frame as one JSON line and refuses what JSON cannot carry', () => {
+    expect(encodeFrame({ t: 'bye' })).toBe('{"t":"bye"}\n')
+    expect(() => encodeFrame({ big: 1n })).toThrow()
   })
 })

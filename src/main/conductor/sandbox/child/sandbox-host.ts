@@ -6,8 +6,10 @@
  * Kept lean on purpose: its start-up time is the sandbox's cold-start cost.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { Socket } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { format } from 'node:util'
+import { encodeFrame, FrameDecoder } from '../framing.ts'
 import { createBatcher, HostMessageSchema, unbatch } from '../protocol.ts'
 import type { Batch, ChildMessage, ErrorInfo, InitMessage, RequestMessage } from '../protocol.ts'
 import { runSelfTest, startEarlyProbes } from './self-test.ts'
@@ -38,24 +40,31 @@ interface RequestScope {
   stderr: Capture
 }
 
-/** Electron's utility process talks through `process.parentPort`; a plain Node child through `process.send`. */
+/**
+ * The channel to the host: Electron's utility process talks through `process.parentPort`; a plain Node child
+ * through newline-delimited JSON on fd 3 (see framing.ts; Node's own IPC would let a plugin crash the host).
+ */
 interface ParentPort {
   postMessage(message: unknown): void
   on(event: 'message', listener: (event: { data: unknown }) => void): void
 }
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
-// Keep our own handle on the channel: a plugin that replaces `process.send` cannot forge our replies.
-const nodeSend = process.send?.bind(process)
-if (!parentPort && !nodeSend) {
-  process.stderr.write('sandbox-host: started without an IPC channel\n')
-  process.exit(70)
+let channel: Socket | undefined
+if (!parentPort) {
+  try {
+    channel = new Socket({ fd: 3, readable: true, writable: true })
+  } catch (cause) {
+    process.stderr.write(`sandbox-host: no message channel on fd 3 (${String(cause)})\n`)
+    process.exit(70)
+  }
 }
+
 function send(message: ChildMessage | Batch, then?: () => void): void {
   if (parentPort) {
     parentPort.postMessage(message)
     if (then) setImmediate(then)
   } else {
-    nodeSend!(message, undefined, undefined, then ? () => then() : undefined)
+    channel!.write(encodeFrame(message), then ? () => then() : undefined)
   }
 }
 
@@ -225,5 +234,19 @@ function onOneHostMessage(raw: unknown): void {
   }
 }
 
-if (parentPort) parentPort.on('message', (event) => onHostMessage(event.data))
-else process.on('message', onHostMessage)
+if (parentPort) {
+  parentPort.on('message', (event) => onHostMessage(event.data))
+} else {
+  const decoder = new FrameDecoder(
+    Number.MAX_SAFE_INTEGER, // the host is trusted: no cap on what it sends
+    onHostMessage,
+    (why) => {
+      process.stderr.write(`sandbox-host: malformed frame from host: ${why}\n`)
+      process.exit(70)
+    }
+  )
+  channel!.on('data', (chunk: Buffer) => decoder.push(chunk))
+  // The host closed the channel (it stopped or died): nothing left to serve.
+  channel!.on('end', () => process.exit(0))
+  channel!.on('error', () => process.exit(0))
+}
