@@ -10,6 +10,7 @@ import {
   DlqBulkPreviewSchema,
   DlqBulkResultSchema,
   DlqEntryDetailSchema,
+  DlqEntrySchema,
   DlqErrorGroupSchema,
   DlqFilterSchema,
   DlqPageRequestSchema,
@@ -41,6 +42,13 @@ export const contract = {
     'dlq.get': { input: z.object({ id: z.string().min(1) }), output: DlqEntryDetailSchema },
     'dlq.retry': { input: z.object({ ids }), output: DlqIdsResultSchema },
     'dlq.discard': { input: z.object({ ids, reason }), output: DlqIdsResultSchema },
+    /** Restores discarded entries to the state they were discarded from. */
+    'dlq.undoDiscard': { input: z.object({ ids, reason: z.string().max(500).optional() }), output: DlqIdsResultSchema },
+    /** Replaces the payload the next retry sends; the original stays in `originalRequest`. */
+    'dlq.editPayload': {
+      input: z.object({ id: z.string().min(1), request: z.record(z.string(), z.unknown()), reason: z.string().max(500).optional() }),
+      output: DlqEntrySchema
+    },
     /** "N match as of T" for a filter-scoped bulk action; apply acts on exactly that set. */
     'dlq.bulkPreview': { input: z.object({ filter: DlqFilterSchema, action: DlqBulkActionSchema }), output: DlqBulkPreviewSchema },
     'dlq.bulkApply': { input: z.object({ token: z.string().min(1), reason: z.string().max(500).optional() }), output: DlqBulkResultSchema },

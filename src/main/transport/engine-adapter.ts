@@ -115,6 +115,8 @@ export function createEnginePort(parts: EngineParts): EnginePort & { dispose(): 
       get: async (id) => dlq.get(id),
       retry: async (ids) => collect(ids, (id) => dlq.operations.retry(id, 'retried from the panel')),
       discard: async (ids, reason) => collect(ids, (id) => dlq.operations.discard(id, reason)),
+      undoDiscard: async (ids, reason) => collect(ids, (id) => dlq.operations.undoDiscard(id, reason ?? null)),
+      editPayload: async (id, request, reason) => dlq.operations.editPayload(id, request, reason ?? null),
       bulkPreview: async (filter, action) => dlq.operations.previewBulk(action, filter),
       bulkApply: async (token, reason) => dlq.operations.applyBulk(token, reason ?? null),
       groups: async () => ok(dlq.errorGroups())

@@ -49,6 +49,9 @@ export interface EngineDlqPort {
   /** Schedules an immediate retry of each entry (a dead entry starts a fresh attempt count). */
   retry(ids: string[]): Promise<Result<DlqIdsResult, ConductorError>>
   discard(ids: string[], reason: string): Promise<Result<DlqIdsResult, ConductorError>>
+  undoDiscard(ids: string[], reason?: string): Promise<Result<DlqIdsResult, ConductorError>>
+  /** Keeps the original request; the next retry sends the edited one. */
+  editPayload(id: string, request: Record<string, unknown>, reason?: string): Promise<Result<DlqEntry, ConductorError>>
   bulkPreview(filter: DlqFilter, action: DlqBulkAction): Promise<Result<DlqBulkPreview, ConductorError>>
   bulkApply(token: string, reason?: string): Promise<Result<DlqBulkResult, ConductorError>>
   groups(): Promise<Result<DlqErrorGroup[], ConductorError>>

@@ -31,6 +31,8 @@ export function createHandlers({ engine, incidents, redrive }: HandlerDeps): Han
     'dlq.get': ({ id }) => engine.dlq.get(id),
     'dlq.retry': ({ ids }) => engine.dlq.retry(ids),
     'dlq.discard': ({ ids, reason }) => engine.dlq.discard(ids, reason),
+    'dlq.undoDiscard': ({ ids, reason }) => engine.dlq.undoDiscard(ids, reason),
+    'dlq.editPayload': ({ id, request, reason }) => engine.dlq.editPayload(id, request, reason),
     'dlq.bulkPreview': ({ filter, action }) => engine.dlq.bulkPreview(filter, action),
     'dlq.bulkApply': ({ token, reason }) => engine.dlq.bulkApply(token, reason),
     'dlq.groups': () => engine.dlq.groups(),

@@ -134,6 +134,29 @@ export class FakeDlq implements EngineDlqPort {
     return ok(result)
   }
 
+  async undoDiscard(ids: string[], reason?: string): Promise<Result<DlqIdsResult, ConductorError>> {
+    const result: DlqIdsResult = { done: [], failed: [] }
+    for (const id of ids) {
+      const found = this.#entries.get(id)
+      if (!found?.entry.discard || found.entry.state !== 'discarded') {
+        result.failed.push({ id, error: { code: 'NOT_FOUND', message: `no discarded dead letter ${id}`, id } })
+        continue
+      }
+      this.#update(found.entry, { state: found.entry.discard.previousState, discard: null })
+      this.#record('undoDiscard', id, reason ?? null)
+      result.done.push(id)
+    }
+    return ok(result)
+  }
+
+  async editPayload(id: string, request: Record<string, unknown>, reason?: string): Promise<Result<DlqEntry, ConductorError>> {
+    const found = this.#entries.get(id)
+    if (!found) return err({ code: 'NOT_FOUND', message: `no dead letter ${id}`, id })
+    this.#update(found.entry, { originalRequest: found.entry.originalRequest ?? found.entry.request, request })
+    this.#record('editPayload', id, reason ?? null)
+    return ok(structuredClone(found.entry))
+  }
+
   async bulkPreview(filter: DlqFilter, action: DlqBulkAction): Promise<Result<DlqBulkPreview, ConductorError>> {
     const ids = this.#select(filter).map((e) => e.id)
     const now = this.#deps.now()

@@ -40,6 +40,9 @@ export interface DlqSlice {
   closeDetail(): void
   retryEntries(ids: string[]): Promise<void>
   discardEntries(ids: string[], reason: string): Promise<void>
+  undoDiscard(ids: string[]): Promise<void>
+  /** Saves an edited payload (the original is kept); resolves whether it was saved. */
+  editPayload(id: string, request: Record<string, unknown>, reason?: string): Promise<boolean>
   previewBulk(action: DlqBulkAction): Promise<void>
   applyBulk(reason?: string): Promise<void>
   cancelBulk(): void
@@ -122,6 +125,22 @@ export const createDlqSlice: StateCreator<AppState, [], [], DlqSlice> = (set, ge
       notify({ kind: failed ? 'error' : 'ok', text: `Discarded ${result.value.done.length}${failed ? `, ${failed} could not be discarded` : ''} — reason: ${reason}` })
       patch(set, get, { selected: [] })
       await afterChange()
+    },
+    async undoDiscard(ids) {
+      const result = await get().client.call('dlq.undoDiscard', { ids, reason: 'undone from the panel' })
+      if (!result.ok) return notify({ kind: 'error', text: describeError(result.error) })
+      notify({ kind: result.value.failed.length ? 'error' : 'ok', text: `Restored ${result.value.done.length}${result.value.failed.length ? `, ${result.value.failed.length} could not be restored` : ''}` })
+      await afterChange()
+    },
+    async editPayload(id, request, reason) {
+      const result = await get().client.call('dlq.editPayload', reason ? { id, request, reason } : { id, request })
+      if (!result.ok) {
+        notify({ kind: 'error', text: describeError(result.error) })
+        return false
+      }
+      notify({ kind: 'ok', text: `Saved the edited payload of ${id}; the original is kept. Retry to send it.` })
+      await afterChange()
+      return true
     },
     async previewBulk(action) {
       const result = await get().client.call('dlq.bulkPreview', { filter: get().dlq.filter, action })

@@ -6,10 +6,45 @@ import { ErrorBox, Loading } from '../../components/States.tsx'
 import { formatClock, formatMs } from '../../lib/format.ts'
 import { useActions, useApp } from '../../store/use-app.ts'
 
+/** Edits the payload the next retry sends; the queue keeps the original beside it. */
+function PayloadEditor({ id, request, onDone }: { id: string; request: Record<string, unknown>; onDone: () => void }): React.JSX.Element {
+  const editPayload = useActions().editPayload
+  const [text, setText] = useState(() => JSON.stringify(request, null, 2))
+  const [problem, setProblem] = useState<string | null>(null)
+  const save = async (): Promise<void> => {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (cause) {
+      setProblem(`Not JSON: ${cause instanceof Error ? cause.message : String(cause)}`)
+      return
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      setProblem('The payload must be a JSON object')
+      return
+    }
+    if (await editPayload(id, parsed as Record<string, unknown>, 'edited in the panel')) onDone()
+  }
+  return (
+    <div className="editor">
+      <label className="field">
+        <span>Payload for the next retry (the original is kept)</span>
+        <textarea className="mono" rows={10} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} aria-label="Edited payload" />
+      </label>
+      {problem ? <div className="notice notice-error" role="alert">{problem}</div> : null}
+      <div className="actions-bar">
+        <button type="button" className="primary" onClick={() => void save()}>Save payload</button>
+        <button type="button" onClick={onDone}>Cancel</button>
+      </div>
+    </div>
+  )
+}
+
 export function DlqDetail(): React.JSX.Element | null {
   const detail = useApp((s) => s.dlq.detail)
-  const { closeDetail, retryEntries, discardEntries, openDetail } = useActions()
+  const { closeDetail, retryEntries, discardEntries, openDetail, undoDiscard } = useActions()
   const [discarding, setDiscarding] = useState(false)
+  const [editing, setEditing] = useState(false)
   if (!detail) return null
   return (
     <aside className="card detail" aria-label={`Dead letter ${detail.id}`} data-testid="dlq-detail">
@@ -29,7 +64,10 @@ export function DlqDetail(): React.JSX.Element | null {
             <div className="actions-bar">
               <button type="button" className="primary" disabled={!open} onClick={() => void retryEntries([entry.id])}>Retry</button>
               <button type="button" className="danger" disabled={!open} onClick={() => setDiscarding(true)}>Discard…</button>
+              <button type="button" disabled={!open || editing} onClick={() => setEditing(true)}>Edit payload…</button>
+              {entry.state === 'discarded' ? <button type="button" onClick={() => void undoDiscard([entry.id])}>Undo discard</button> : null}
             </div>
+            {editing ? <PayloadEditor id={entry.id} request={entry.request} onDone={() => setEditing(false)} /> : null}
             <dl className="kv">
               <dt>Route</dt><dd>{entry.platform ?? 'unrouted'} · rule {entry.ruleId ?? '—'}</dd>
               <dt>Attempts</dt><dd>{entry.attemptCount}/{entry.maxAttempts} (round {entry.round})</dd>
