@@ -40,7 +40,12 @@ export interface IpcRoundTrip {
   pipelinedPerSecond: number
 }
 
-/** A raw fork IPC echo: the floor any request through a child process pays. */
+/** A message the size and shape of a sandbox request, so the baseline carries what a request carries. */
+function payload(n: number): object {
+  return { t: 'req', id: `r${n}`, kind: 'handle', input: { id: `r${n}`, type: 'echo', content: 'x', metadata: {} }, deadlineMs: Date.now() + 30_000 }
+}
+
+/** A raw fork IPC echo of request-sized messages: the floor any request through a child process pays. */
 export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Promise<IpcRoundTrip> {
   const dir = mkdtempSync(join(tmpdir(), 'conductor-ipc-baseline-'))
   const script = join(dir, 'echo.mjs')
@@ -51,9 +56,9 @@ export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Prom
     const roundTrip = (n: number) =>
       new Promise<void>((resolve) => {
         child.once('message', () => resolve())
-        child.send({ t: 'ping', n, payload: { id: `r${n}`, content: 'x' } })
+        child.send(payload(n))
       })
-    for (let i = 0; i < 200; i++) await roundTrip(i) // warm-up
+    for (let i = 0; i < 1000; i++) await roundTrip(i) // warm-up
     let started = performance.now()
     for (let i = 0; i < messages; i++) await roundTrip(i)
     const sequentialMs = performance.now() - started
@@ -64,14 +69,14 @@ export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Prom
       let received = 0
       const onMessage = (): void => {
         received++
-        if (sent < messages) child.send({ t: 'ping', n: sent++ })
+        if (sent < messages) child.send(payload(sent++))
         if (received === messages) {
           child.off('message', onMessage)
           resolve()
         }
       }
       child.on('message', onMessage)
-      for (; sent < Math.min(window, messages); sent++) child.send({ t: 'ping', n: sent })
+      for (; sent < Math.min(window, messages); sent++) child.send(payload(sent))
     })
     const pipelinedMs = performance.now() - started
     return {
