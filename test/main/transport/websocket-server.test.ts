@@ -70,23 +70,13 @@ describe('WebSocket transport', () => {
   it('answers calls and pushes events to a client with the token and the right origin', async () => {
     const opened = await connect(`/rpc?token=${transport.token}`, origin())
     if (!('ws' in opened)) throw new Error(`refused with ${opened.status}`)
-    const frames: unknown[] = []
-    const got = (n: number) => new Promise<void>((resolve) => {
-      opened.ws.on('message', (data) => {
-        frames.push(JSON.parse(String(data)))
-        if (frames.length === n) resolve()
-      })
-    })
-    const two = got(2)
+    const next = () => new Promise<unknown>((resolve) => opened.ws.once('message', (data) => resolve(JSON.parse(String(data)))))
+    const reply = next()
     opened.ws.send(JSON.stringify({ v: 1, id: 1, method: 'dlq.groups', input: {} }))
-    await new Promise<void>((resolve) => {
-      const wait = () => (frames.length >= 1 ? resolve() : setImmediate(wait))
-      wait()
-    })
+    expect(await reply).toEqual({ v: 1, id: 1, ok: true, value: [] })
+    const event = next()
     await panel.batcher.tick()
-    await two
-    expect(frames[0]).toEqual({ v: 1, id: 1, ok: true, value: [] })
-    expect(frames[1]).toMatchObject({ v: 1, event: 'panel.updated', payload: { seq: 1 } })
+    expect(await event).toMatchObject({ v: 1, event: 'panel.updated', payload: { seq: 1 } })
     opened.ws.close()
   })
 
