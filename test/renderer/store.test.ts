@@ -62,3 +62,17 @@ describe('app store', () => {
     expect(store.getState().incidents.at(-1)!.title).toBe('t699')
   })
 })
+
+describe('app store: instance rows', () => {
+  it('keeps the unchanged instances of a changed plugin by identity', async () => {
+    const { engine, store, update } = await setup()
+    store.getState().applyUpdate(update(1))
+    const before = store.getState().live.plugins['discord']!
+    await engine.restartInstance('discord-2')
+    store.getState().applyUpdate(update(2))
+    const after = store.getState().live.plugins['discord']!
+    expect(after).not.toBe(before)
+    expect(after.instances[0]).toBe(before.instances[0])
+    expect(after.instances[1]).not.toBe(before.instances[1])
+  })
+})

@@ -36,6 +36,13 @@ export const initialLive: LiveState = {
   totals: null
 }
 
+/** A changed plugin keeps its unchanged instance objects, so only the rows that changed re-render. */
+function shareInstances(prev: PluginSnapshot | undefined, next: PluginSnapshot): PluginSnapshot {
+  if (!prev) return next
+  const before = new Map(prev.instances.map((i) => [i.instanceId, i]))
+  return { ...next, instances: next.instances.map((i) => reuse(before.get(i.instanceId), i)) }
+}
+
 /** Applies the live part of a snapshot or an update to the previous live state. */
 export function applyLive(prev: LiveState, next: PanelSnapshot | PanelUpdate): LiveState {
   const platforms = [...new Set([...next.plugins.plugins.map((p) => p.platform), ...next.router.platforms.map((p) => p.platform)])]
@@ -44,7 +51,7 @@ export function applyLive(prev: LiveState, next: PanelSnapshot | PanelUpdate): L
     platforms: reuseList(prev.platforms, platforms),
     metrics: reuseRecord(prev.metrics, next.metrics, (m) => m.platform),
     breakers: reuseRecord(prev.breakers, next.router.platforms.map((p) => p.breaker), (b) => b.platform),
-    plugins: reuseRecord(prev.plugins, next.plugins.plugins, (p) => p.platform),
+    plugins: reuseRecord(prev.plugins, next.plugins.plugins.map((p) => shareInstances(prev.plugins[p.platform], p)), (p) => p.platform),
     loadErrors: reuseList(prev.loadErrors, next.plugins.loadErrors),
     processes: reuseRecord(prev.processes, next.processes, (p) => p.instanceId),
     dlqCounts: reuse(prev.dlqCounts ?? undefined, next.dlqCounts),
