@@ -76,3 +76,19 @@ describe('Overview', () => {
     expect(screen.getByText(/Disconnected from the engine/)).toBeTruthy()
   })
 })
+
+describe('dialogs', () => {
+  it('keep Tab inside and close on Escape', async () => {
+    const { user } = await renderPanel()
+    await user.click(await screen.findByRole('button', { name: 'Restart discord-1' }))
+    const dialog = screen.getByRole('dialog')
+    expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Restart' }))
+    await user.tab()
+    expect(dialog.contains(document.activeElement)).toBe(true)
+    await user.tab()
+    await user.tab()
+    expect(dialog.contains(document.activeElement)).toBe(true)
+    await user.keyboard('{Escape}')
+    expect(screen.queryByRole('dialog')).toBeNull()
+  })
+})

@@ -26,7 +26,24 @@ export function ReasonDialog({ title, message, confirmLabel, needsReason = true,
   }, [needsReason])
   const ready = !needsReason || reason.trim().length > 0
   return (
-    <div className="dialog-backdrop" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
+    <div
+      className="dialog-backdrop"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onCancel()
+        if (e.key !== 'Tab') return
+        // Keep Tab inside the dialog while it is open.
+        const focusable = [...e.currentTarget.querySelectorAll<HTMLElement>('input, button:not([disabled])')]
+        const first = focusable[0]
+        const last = focusable.at(-1)
+        if (e.shiftKey && document.activeElement === first) {
+          e.preventDefault()
+          last?.focus()
+        } else if (!e.shiftKey && document.activeElement === last) {
+          e.preventDefault()
+          first?.focus()
+        }
+      }}
+    >
       <form
         className="dialog"
         role="dialog"
