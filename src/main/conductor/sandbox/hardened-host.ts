@@ -95,10 +95,11 @@ export class HardenedProcessHost implements ProcessHost {
       group = MemoryCgroup.create(cgroup, `conductor-${spec.instanceId.replace(/[^\w.-]/g, '_').slice(0, 40)}-${randomUUID().slice(0, 8)}`, spec.memoryMb * 1024 * 1024)
     }
     // One shell joins the cgroup ("0" = the writer itself, in any PID namespace) before Node starts, so every
-    // byte Node allocates is charged; in a PID namespace the same shell stays as init and Node runs as pid 2.
+    // byte Node allocates is charged. It stays as Node's parent: in a PID namespace as init (Node runs as pid
+    // 2, with normal signal semantics); without one, so that `process.ppid` is this shell and not the host.
     const join = group ? `echo 0 > "$1" || exit 121; shift; ` : 'shift; '
     const ns = launch.namespaces
-    const script = ns ? `${join}"$@"; exit $?` : `${join}exec "$@"`
+    const script = `${join}"$@"; exit $?`
     let command = ['/bin/sh', '-c', script, 'sh', group?.procsFile ?? '-', this.nodePath, ...nodeArgs]
     if (ns) {
       const unshare = [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', '--fork', '--kill-child']
@@ -151,14 +152,14 @@ class HardenedHandle implements ProcessHandle {
       // A spawn failure also emits 'exit' (or 'close'); the handle reports it there.
     })
     // 'close' rather than 'exit': by then the stdio pipes are drained, so the output buffers are complete.
-    child.once('close', (code, signal) => void this.finish(code, signal))
+    child.once('close', (code, exitSignal) => void this.finish(code, exitSignal))
   }
 
-  private async finish(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  private async finish(code: number | null, rawSignal: NodeJS.Signals | null): Promise<void> {
     let exitCode = code
-    let exitSignal: string | null = signal
-    // In a PID namespace the init shell reports a signalled Node as status 128+n.
-    if (this.pidNamespace && code !== null && code > 128 && signalNames.has(code - 128)) {
+    let exitSignal: string | null = rawSignal
+    // The wrapper shell reports a signalled Node as status 128+n.
+    if (code !== null && code > 128 && signalNames.has(code - 128)) {
       exitSignal = signalNames.get(code - 128)!
       exitCode = null
     }
@@ -168,6 +169,9 @@ class HardenedHandle implements ProcessHandle {
       exitSignal = 'SIGKILL'
       exitCode = null
     }
+    // Without a PID namespace, anything left of the sandbox's process group goes now (e.g. Node, if a plugin
+    // killed its wrapper shell).
+    if (!this.pidNamespace && this.child.pid !== undefined) signal(-this.child.pid, 'SIGKILL')
     const oomKilled = this.group?.oomKilled() ?? false
     await this.group?.remove()
     this.exited = { exitCode, signal: exitSignal, oomKilled }
@@ -176,10 +180,9 @@ class HardenedHandle implements ProcessHandle {
 
   get pid(): number | undefined {
     if (this.nodePid !== undefined || this.child.pid === undefined) return this.nodePid ?? this.child.pid
-    if (!this.pidNamespace) return (this.nodePid = this.child.pid)
-    // unshare → namespace init (sh) → node
-    const init = childrenOf(this.child.pid)[0]
-    const node = init === undefined ? undefined : childrenOf(init)[0]
+    // unshare → namespace init (sh) → node, or without namespaces: sh → node
+    const shell = this.pidNamespace ? childrenOf(this.child.pid)[0] : this.child.pid
+    const node = shell === undefined ? undefined : childrenOf(shell)[0]
     if (node !== undefined) this.nodePid = node
     return node
   }
@@ -218,7 +221,6 @@ class HardenedHandle implements ProcessHandle {
     if (this.exited) return Promise.resolve()
     const done = new Promise<void>((resolve) => this.onExit(() => resolve()))
     for (const pid of this.treePids()) signal(pid, 'SIGTERM')
-    if (!this.pidNamespace && this.child.pid !== undefined) signal(-this.child.pid, 'SIGTERM')
     const timer = setTimeout(() => this.killNow(), graceMs)
     void done.then(() => clearTimeout(timer))
     return done
@@ -237,7 +239,7 @@ class HardenedHandle implements ProcessHandle {
       setTimeout(() => signal(root, 'SIGKILL'), 1000).unref()
       return
     }
-    for (const pid of treeOf(root)) signal(pid, 'SIGKILL')
+    for (const pid of [...treeOf(root), ...this.treePids()]) signal(pid, 'SIGKILL')
     signal(-root, 'SIGKILL')
   }
 
