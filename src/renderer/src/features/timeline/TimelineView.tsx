@@ -23,6 +23,8 @@ function Lane({ platform, incidents, nowMs, windowMs }: { platform: string; inci
         <h2 id={`lane-${platform}`}>{platform}</h2>
         <span className="muted">{visible.length} incident{visible.length === 1 ? '' : 's'} in {Math.round(windowMs / 60_000)} min</span>
       </header>
+      {visible.length === 0 ? <p className="muted small lane-empty">Quiet: no breaker changes, dead letters, restarts or kills in this window.</p> : null}
+      {visible.length === 0 ? null : (<>
       <svg className="lane-axis" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label={`${platform} incidents on a time axis`}>
         <line x1="0" x2="100" y1="24" y2="24" className="axis" />
         {[0, 1, 2, 3].map((i) => <line key={i} x1={i * 33.33} x2={i * 33.33} y1="20" y2="28" className="axis" />)}
@@ -38,6 +40,7 @@ function Lane({ platform, incidents, nowMs, windowMs }: { platform: string; inci
           <li key={`${i.atMs}-${n}`}><span className={`dot mark-${i.kind}`} aria-hidden="true" /> <span className="mono">{formatClock(i.atMs)}</span> <strong>{i.title}</strong> <span className="muted">{i.detail}</span></li>
         ))}
       </ol>
+      </>)}
     </section>
   )
 }
