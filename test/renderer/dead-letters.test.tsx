@@ -141,3 +141,20 @@ describe('Dead letters: reversible actions', () => {
     expect(stored.ok && stored.value.entry.state).toBe('pending')
   })
 })
+
+describe('Dead letters: failure states', () => {
+  it('shows why the queue cannot be read, and tries again on request', async () => {
+    let available = false
+    const { user } = await renderPanel({
+      view: 'dlq',
+      before: (engine) => {
+        const list = engine.dlq.list.bind(engine.dlq)
+        engine.dlq.list = async (request) => (available ? list(request) : { ok: false, error: { code: 'DLQ_UNAVAILABLE', message: 'database is locked' } })
+      }
+    })
+    expect((await screen.findByRole('alert')).textContent).toContain('Dead-letter queue unavailable: database is locked')
+    available = true
+    await user.click(screen.getByRole('button', { name: 'Try again' }))
+    expect(await screen.findByText('No dead letters match')).toBeTruthy()
+  })
+})
