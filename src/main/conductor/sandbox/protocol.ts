@@ -41,6 +41,8 @@ export const InitMessageSchema = z.object({
   probeReadPath: z.string(),
   probeWritePath: z.string(),
   hostPid: z.number(),
+  /** Largest frame the host accepts; the child splits batches and refuses bigger outputs below it. */
+  maxMessageBytes: z.optional(z.number()),
   /** A port the host itself listens on: the self-test connects there too, and the host counts connections. */
   probePort: z.optional(z.number()),
   /** Skip the checks whose capability the policy grants (e.g. no connect test when network is granted). */
@@ -108,18 +110,23 @@ export type ErrorInfo = z.infer<typeof ErrorInfoSchema>
 export const BatchSchema = z.object({ t: z.literal('batch'), messages: z.array(z.unknown()) })
 export type Batch = z.infer<typeof BatchSchema>
 
-/** Coalesces messages produced in one microtask drain into a single send (a lone message goes as is). */
-export function createBatcher<M>(sendRaw: (message: M | Batch) => void): (message: M) => void {
+/** Collects the messages produced in one microtask drain and hands them to `flush` together. */
+export function createBatcher<M>(flush: (messages: M[]) => void): (message: M) => void {
   let queue: M[] = []
-  const flush = (): void => {
+  const drain = (): void => {
     const messages = queue
     queue = []
-    sendRaw(messages.length === 1 ? messages[0]! : { t: 'batch', messages })
+    flush(messages)
   }
   return (message) => {
     queue.push(message)
-    if (queue.length === 1) queueMicrotask(flush)
+    if (queue.length === 1) queueMicrotask(drain)
   }
+}
+
+/** One wire message for a group: a lone message as is, several as a batch. */
+export function asWireMessage<M>(messages: M[]): M | Batch {
+  return messages.length === 1 ? messages[0]! : { t: 'batch', messages }
 }
 
 /** Splits a received message into its parts: the batch's inner messages, or the message itself. */

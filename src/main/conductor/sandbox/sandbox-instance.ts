@@ -21,7 +21,7 @@ import type {
 import { BoundedTail } from './bounded-text.ts'
 import { buildIsolationReport, missingRequiredLayers } from './isolation-report.ts'
 import type { ProcessHandle, ProcessHost } from './process-host.ts'
-import { ChildMessageSchema, createBatcher, unbatch, type ChildMessage, type HostMessage, type RequestMessage, type SelfTest } from './protocol.ts'
+import { asWireMessage, ChildMessageSchema, createBatcher, unbatch, type ChildMessage, type HostMessage, type RequestMessage, type SelfTest } from './protocol.ts'
 import { classifyExit, failureResult, startFailure, type ExitReason, type HostKill } from './outcomes.ts'
 import { ResourceMonitor, type TreeSample } from './resource-monitor.ts'
 import type { HostScript } from './host-script.ts'
@@ -139,7 +139,7 @@ export class SandboxInstance {
       return err({ code: 'PLUGIN_CRASHED', message: `sandbox could not be launched: ${(cause as Error).message}`, instanceId: o.instanceId, exitCode: null, signal: null })
     }
     const handle = this.handle
-    this.post = createBatcher((message) => handle.send(message))
+    this.post = createBatcher((messages) => handle.send(asWireMessage(messages)))
     handle.stdout?.on('data', (chunk: Buffer) => this.rawStdout.push(chunk))
     handle.stderr?.on('data', (chunk: Buffer) => this.rawStderr.push(chunk))
     handle.onMessage((raw) => this.onMessage(raw))
@@ -157,6 +157,7 @@ export class SandboxInstance {
       probeReadPath: '/etc/passwd',
       probeWritePath: join(dirname(this.scratchDir), `conductor-write-probe-${process.pid}-${o.instanceId.replace(/\W/g, '_')}`),
       hostPid: process.pid,
+      maxMessageBytes: o.maxMessageBytes,
       ...(o.probePort === undefined ? {} : { probePort: o.probePort }),
       grants: { network: o.policy.networkHosts.length > 0, childProcesses: o.policy.childProcesses, workers: o.policy.workers }
     })

@@ -4,9 +4,11 @@ import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.t
 import { hostilePlugin, request } from './helpers.ts'
 
 const runner = new IsolatedPluginRunner({ killGraceMs: 300 })
+const smallFrames = new IsolatedPluginRunner({ killGraceMs: 300, maxMessageBytes: 256 * 1024 })
 
 afterAll(async () => {
   await runner.close()
+  await smallFrames.close()
 })
 
 describe('concurrency', () => {
@@ -53,6 +55,18 @@ describe('concurrency', () => {
     expect(result.status).toBe('timeout')
     if (result.status === 'timeout') expect(result.error.message).toContain('caller gave up')
     const after = await runner.execute('c1', request('echo', {}, 'ok'))
+    expect(after.status).toBe('ok')
+  })
+
+  it('splits a burst of large replies into frames under the limit, and refuses an output over it', async () => {
+    const started = await smallFrames.start(hostilePlugin, 'frames')
+    expect(started.ok).toBe(true)
+    const burst = await Promise.all(Array.from({ length: 16 }, () => smallFrames.execute('frames', request('big-output', { bytes: 100_000 }))))
+    expect(burst.map((r) => r.status === 'ok' && (r.output as string).length)).toEqual(Array(16).fill(100_000))
+    const tooBig = await smallFrames.execute('frames', request('big-output', { bytes: 300_000 }))
+    expect(tooBig.status).toBe('error')
+    if (tooBig.status === 'error') expect(tooBig.error.message).toMatch(/larger than the 262144 B message limit/)
+    const after = await smallFrames.execute('frames', request('echo', {}, 'still alive'))
     expect(after.status).toBe('ok')
   })
 })

@@ -1,13 +1,13 @@
 /** The wire protocol's batching and validation, without processes. */
 import { describe, expect, it } from 'vitest'
-import { ChildMessageSchema, createBatcher, HostMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
+import { asWireMessage, ChildMessageSchema, createBatcher, HostMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
 import { BoundedTail } from '../../../../src/main/conductor/sandbox/bounded-text.ts'
 import { encodeFrame, FrameDecoder } from '../../../../src/main/conductor/sandbox/framing.ts'
 
 describe('protocol', () => {
   it('coalesces messages posted in one microtask drain into one batch, and sends a lone message as is', async () => {
     const sent: unknown[] = []
-    const post = createBatcher<{ t: string; n: number }>((message) => sent.push(message))
+    const post = createBatcher<{ t: string; n: number }>((messages) => sent.push(asWireMessage(messages)))
     post({ t: 'cancel', n: 1 })
     post({ t: 'cancel', n: 2 })
     await Promise.resolve()

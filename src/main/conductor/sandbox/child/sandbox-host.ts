@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url'
 import { format } from 'node:util'
 import { encodeFrame, FrameDecoder } from '../framing.ts'
 import { createBatcher, HostMessageSchema, unbatch } from '../protocol.ts'
-import type { Batch, ChildMessage, ErrorInfo, InitMessage, RequestMessage } from '../protocol.ts'
+import type { ChildMessage, ErrorInfo, InitMessage, RequestMessage } from '../protocol.ts'
 import { runSelfTest, startEarlyProbes } from './self-test.ts'
 
 interface PluginModule {
@@ -59,7 +59,7 @@ if (!parentPort) {
   }
 }
 
-function send(message: ChildMessage | Batch, then?: () => void): void {
+function send(message: ChildMessage, then?: () => void): void {
   if (parentPort) {
     parentPort.postMessage(message)
     if (then) setImmediate(then)
@@ -76,28 +76,52 @@ let outputBytes = 64 * 1024
 let instanceId = ''
 let plugin: PluginModule = {}
 
-// Replies produced in the same microtask drain (a burst of overlapping requests) leave in one IPC write.
-const post = createBatcher<ChildMessage>((message) => {
-  try {
-    send(message)
-  } catch (cause) {
-    // A reply that cannot be serialised must not take the others down with it: send them one by one.
-    if (message.t !== 'batch') return sendOne(message)
-    for (const inner of message.messages as ChildMessage[]) sendOne(inner)
-  }
-})
+let maxFrameBytes = 16 * 1024 * 1024
 
-/** Sends one reply; an unserialisable `res` (BigInt, a cycle…) becomes an error reply instead. */
-function sendOne(message: ChildMessage): void {
+/** A `res` that cannot go out as is (not serialisable, or larger than a frame) becomes an error reply. */
+function encodeReply(message: ChildMessage): string {
+  let text: string | undefined
+  let problem: string
   try {
-    send(message)
+    text = JSON.stringify(message)
+    problem = text === undefined ? 'output is not JSON-serialisable' : ''
   } catch (cause) {
-    if (message.t !== 'res') throw cause
-    const { output: _dropped, ...rest } = message
-    void _dropped
-    send({ ...rest, error: { message: `output is not JSON-serialisable: ${errorInfo(cause).message}` } })
+    problem = `output is not JSON-serialisable: ${errorInfo(cause).message}`
   }
+  if (text !== undefined && !problem) {
+    if (Buffer.byteLength(text) < maxFrameBytes - 1024) return text
+    problem = `output is larger than the ${maxFrameBytes} B message limit`
+  }
+  if (message.t !== 'res') throw new Error(`cannot send ${message.t}: ${problem}`)
+  const { output: _dropped, stdout: _out, stderr: _err, ...rest } = message
+  void _dropped, _out, _err
+  return JSON.stringify({ ...rest, stdout: '', stderr: '', error: { message: problem } })
 }
+
+// Replies produced in the same microtask drain (a burst of overlapping requests) leave in as few writes as
+// the frame limit allows.
+const post = createBatcher<ChildMessage>((messages) => {
+  if (parentPort) {
+    for (const message of messages) parentPort.postMessage(message)
+    return
+  }
+  let group: string[] = []
+  let groupBytes = 0
+  const flush = (): void => {
+    if (group.length === 0) return
+    channel!.write(group.length === 1 ? `${group[0]}\n` : `{"t":"batch","messages":[${group.join(',')}]}\n`)
+    group = []
+    groupBytes = 0
+  }
+  for (const message of messages) {
+    const text = encodeReply(message)
+    const bytes = Buffer.byteLength(text)
+    if (groupBytes + bytes + 64 > maxFrameBytes) flush()
+    group.push(text)
+    groupBytes += bytes + 1
+  }
+  flush()
+})
 
 function append(capture: Capture, chunk: string): void {
   if (capture.truncated) return
@@ -178,6 +202,7 @@ async function serve(message: RequestMessage): Promise<void> {
 async function init(message: InitMessage): Promise<void> {
   outputBytes = message.outputBytes
   instanceId = message.instanceId
+  if (message.maxMessageBytes !== undefined) maxFrameBytes = message.maxMessageBytes
   const selfTest = await runSelfTest(message, earlyProbes)
   routeConsole()
   try {
