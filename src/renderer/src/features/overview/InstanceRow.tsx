@@ -21,7 +21,7 @@ export function InstanceRow({ platform, instanceId }: { platform: string; instan
       <td>{instance.startedAtMs !== null && instance.state === 'ready' ? <Since atMs={instance.startedAtMs} suffix="" /> : '—'}</td>
       <td className="cause">{instance.lastExit ? `${instance.lastExit.reason}: ${instance.lastExit.detail}` : '—'}</td>
       <td>
-        <button type="button" className="small" onClick={() => setConfirming(true)} aria-label={`Restart ${instanceId}`}>Restart</button>
+        <button type="button" className="small icon" onClick={() => setConfirming(true)} aria-label={`Restart ${instanceId}`} title="Restart">↻</button>
         {confirming ? (
           <ReasonDialog
             title={`Restart ${instanceId}?`}

@@ -4,8 +4,11 @@ import { Empty } from '../../components/States.tsx'
 import { useApp } from '../../store/use-app.ts'
 import { ProcessChart } from './ProcessChart.tsx'
 
+const collator = new Intl.Collator(undefined, { numeric: true })
+const naturalOrder = (a: string, b: string): number => collator.compare(a, b)
+
 export function ResourcesView(): React.JSX.Element {
-  const ids = useApp(useShallow((s) => Object.keys(s.live.processes).sort()))
+  const ids = useApp(useShallow((s) => Object.keys(s.live.processes).sort(naturalOrder)))
   if (ids.length === 0) return <div className="view"><Empty title="No sandbox processes">Processes appear here as soon as a plugin instance starts.</Empty></div>
   return (
     <div className="view">
