@@ -38,10 +38,35 @@ export interface ExecutionRecord {
   peakRssBytes: number
 }
 
+interface Series {
+  executions: { inc(): void }
+  duration: { observe(value: number): void }
+  peakRss: { observe(value: number): void }
+}
+
+// Labelled children cached per (plugin, outcome): record() sits on the request hot path, and resolving labels
+// hashes them on every call.
+const series = new Map<string, Series>()
+
+function seriesFor(plugin: string, outcome: SandboxStatus): Series {
+  const key = `${plugin}\u0000${outcome}`
+  let found = series.get(key)
+  if (!found) {
+    found = {
+      executions: executions.labels(plugin, outcome),
+      duration: duration.labels(plugin, outcome),
+      peakRss: peakRss.labels(plugin)
+    }
+    series.set(key, found)
+  }
+  return found
+}
+
 export const isolationMetrics = {
   record(entry: ExecutionRecord): void {
-    executions.inc({ plugin: entry.plugin, outcome: entry.outcome })
-    duration.observe({ plugin: entry.plugin, outcome: entry.outcome }, entry.durationMs / 1000)
-    if (entry.peakRssBytes > 0) peakRss.observe({ plugin: entry.plugin }, entry.peakRssBytes)
+    const s = seriesFor(entry.plugin, entry.outcome)
+    s.executions.inc()
+    s.duration.observe(entry.durationMs / 1000)
+    if (entry.peakRssBytes > 0) s.peakRss.observe(entry.peakRssBytes)
   }
 }
