@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
+import { expect } from 'vitest'
 
 export const root = join(import.meta.dirname, '../..')
 export const rendererDir = join(root, 'out/renderer')
@@ -26,4 +27,9 @@ export function launchChromium(): Promise<Browser> {
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
   })
+}
+
+/** `expect.poll` with a patient default: the machine running the suite is shared and slow at times. */
+export function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) {
+  return expect.poll(fn, { interval: 50, ...options, timeout: Math.max(options.timeout ?? 0, 15_000) })
 }

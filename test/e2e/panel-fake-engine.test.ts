@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startHeadless, type HeadlessHost } from '../../src/main/headless.ts'
 import { FakeEngine } from '../main/transport/fake-engine.ts'
-import { assertPrerequisites, launchChromium, rendererDir, screenshotDir } from './browser.ts'
+import { assertPrerequisites, launchChromium, poll, rendererDir, screenshotDir } from './browser.ts'
 
 let engine: FakeEngine
 let host: HeadlessHost
@@ -41,7 +41,7 @@ describe('control panel in Chromium (fake engine)', () => {
   it('refuses the API without the token and shows why', async () => {
     const bare = await browser.newPage()
     await bare.goto(`http://127.0.0.1:${host.port}/`)
-    await expect.poll(() => bare.getByRole('status').filter({ hasText: /Disconnected|Connecting/ }).count()).toBeGreaterThan(0)
+    await poll(() => bare.getByRole('status').filter({ hasText: /Disconnected|Connecting/ }).count()).toBeGreaterThan(0)
     await bare.close()
   })
 
@@ -58,14 +58,14 @@ describe('control panel in Chromium (fake engine)', () => {
     engine.setFailing('android', true)
     for (let i = 0; i < 4; i++) await engine.testRoute({ type: 'android', content: `GET /api/item/${i}` }, true)
     await page.locator('[data-testid=breaker-android] .breaker-head .badge[data-state=open]').waitFor()
-    await expect.poll(() => page.locator('[data-testid=breaker-android] .cause').textContent()).toContain('failed on demand')
+    await poll(() => page.locator('[data-testid=breaker-android] .cause').textContent()).toContain('failed on demand')
     await shot('overview-open')
   })
 
   it('lists the failed requests in Dead letters, retries one after recovery and discards one with a reason', async () => {
     await nav('Dead letters')
     await page.getByRole('table', { name: 'Dead letters' }).waitFor()
-    await expect.poll(() => page.locator('tr[data-testid^=dlq-row-]').count()).toBe(4)
+    await poll(() => page.locator('tr[data-testid^=dlq-row-]').count()).toBe(4)
     await shot('dlq')
 
     engine.setFailing('android', false)
@@ -76,10 +76,10 @@ describe('control panel in Chromium (fake engine)', () => {
 
     await rows.nth(0).click()
     await page.getByTestId('dlq-detail').waitFor()
-    await expect.poll(() => page.getByTestId('dlq-request').textContent()).toContain('GET /api/item')
+    await poll(() => page.getByTestId('dlq-request').textContent()).toContain('GET /api/item')
     await shot('dlq-detail')
     await page.getByTestId('dlq-detail').getByRole('button', { name: 'Retry' }).click()
-    await expect.poll(async () => (await engine.dlq.get(retryId)).ok && (await engine.dlq.get(retryId) as { value: { entry: { state: string } } }).value.entry.state).toBe('resolved')
+    await poll(async () => (await engine.dlq.get(retryId)).ok && (await engine.dlq.get(retryId) as { value: { entry: { state: string } } }).value.entry.state).toBe('resolved')
     await page.getByTestId('dlq-detail').locator('.badge[data-state=resolved]').first().waitFor()
 
     await page.getByRole('button', { name: 'Close detail' }).click()
@@ -93,8 +93,8 @@ describe('control panel in Chromium (fake engine)', () => {
     await page.getByRole('status').filter({ hasText: 'Discarded 1' }).waitFor()
     const discarded = await engine.dlq.get(discardId)
     expect(discarded.ok && discarded.value.entry.discard?.reason).toBe('duplicate of an already answered request')
-    await expect.poll(() => page.getByTestId('count-discarded').textContent()).toContain('1')
-    await expect.poll(() => page.getByTestId('count-resolved').textContent()).toContain('1')
+    await poll(() => page.getByTestId('count-discarded').textContent()).toContain('1')
+    await poll(() => page.getByTestId('count-resolved').textContent()).toContain('1')
   })
 
   it('test-routes a Discord command and shows the decision and the response', async () => {
@@ -108,7 +108,7 @@ describe('control panel in Chromium (fake engine)', () => {
     await shot('routing')
     await page.getByRole('button', { name: 'Malformed' }).click()
     await page.getByRole('button', { name: 'Where would it go?' }).click()
-    await expect.poll(() => page.getByTestId('decision-error').textContent()).toContain('type')
+    await poll(() => page.getByTestId('decision-error').textContent()).toContain('type')
     await shot('routing-malformed')
   })
 
@@ -116,7 +116,7 @@ describe('control panel in Chromium (fake engine)', () => {
     engine.killForMemory('discord-2')
     await nav('Resources')
     for (const id of ['discord-1', 'discord-2', 'android-1', 'android-2']) {
-      await expect.poll(async () => Number(await page.getByTestId(`process-${id}`).getAttribute('data-points'))).toBeGreaterThan(2)
+      await poll(async () => Number(await page.getByTestId(`process-${id}`).getAttribute('data-points'))).toBeGreaterThan(2)
       expect(await page.getByTestId(`process-${id}`).locator('.recharts-line path, path.recharts-curve').count()).toBeGreaterThan(0)
     }
     await page.getByTestId('process-discord-2').getByText('memory limit').first().waitFor()

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startHeadless, type HeadlessHost } from '../../src/main/headless.ts'
-import { assertPrerequisites, launchChromium, rendererDir, screenshotDir } from './browser.ts'
+import { assertPrerequisites, launchChromium, poll, rendererDir, screenshotDir } from './browser.ts'
 import { startRealEngine } from './real-engine.ts'
 
 let real: Awaited<ReturnType<typeof startRealEngine>>
@@ -41,20 +41,20 @@ describe('control panel in Chromium (real engine)', () => {
     await page.getByTestId('platform-android').waitFor()
     expect(await breakerState('discord')).toBe('closed')
     expect(await breakerState('android')).toBe('closed')
-    await expect.poll(() => page.locator('[data-testid^=instance-discord-] .badge[data-state=ready]').count(), { timeout: 20_000 }).toBe(2)
+    await poll(() => page.locator('[data-testid^=instance-discord-] .badge[data-state=ready]').count(), { timeout: 20_000 }).toBe(2)
     await shot('overview')
   })
 
   it('opens the failing plugin breaker and shows it open', async () => {
     await real.runner.execute('flaky-1', { id: 'switch-on', type: 'x', content: 'fail:on', metadata: {} })
     for (let i = 0; i < 4; i++) await real.router.routeRequest({ id: `order-${i}`, type: 'x', content: `hello ${i}`, target: 'flaky' })
-    await expect.poll(() => breakerState('flaky'), { timeout: 10_000 }).toBe('open')
+    await poll(() => breakerState('flaky'), { timeout: 10_000 }).toBe('open')
     await shot('overview-flaky-open')
   })
 
   it('lists the failures in Dead letters; retries one after recovery and discards another with a reason', async () => {
     await nav('Dead letters')
-    await expect.poll(() => page.locator('tr[data-testid^=dlq-row-]').count(), { timeout: 10_000 }).toBe(4)
+    await poll(() => page.locator('tr[data-testid^=dlq-row-]').count(), { timeout: 10_000 }).toBe(4)
     await shot('dlq')
     await real.runner.execute('flaky-1', { id: 'switch-off', type: 'x', content: 'fail:off', metadata: {} })
 
@@ -62,14 +62,14 @@ describe('control panel in Chromium (real engine)', () => {
     await page.getByTestId('breaker-flaky').getByRole('button', { name: 'Reset…' }).click()
     await page.getByRole('dialog').getByLabel('Reason').fill('plugin recovered')
     await page.getByRole('dialog').getByRole('button', { name: 'Reset breaker' }).click()
-    await expect.poll(() => breakerState('flaky')).toBe('closed')
+    await poll(() => breakerState('flaky')).toBe('closed')
 
     await nav('Dead letters')
     await page.getByTestId('dlq-row-order-0').click()
     const detail = page.getByTestId('dlq-detail')
-    await expect.poll(() => detail.getByTestId('dlq-request').textContent()).toContain('hello 0')
+    await poll(() => detail.getByTestId('dlq-request').textContent()).toContain('hello 0')
     await detail.getByRole('button', { name: 'Retry' }).click()
-    await expect.poll(() => { const d = real.dlq.get('order-0'); return d.ok ? d.value.entry.state : null }, { timeout: 15_000 }).toBe('resolved')
+    await poll(() => { const d = real.dlq.get('order-0'); return d.ok ? d.value.entry.state : null }, { timeout: 15_000 }).toBe('resolved')
     await detail.locator('.card-head .badge[data-state=resolved]').waitFor({ timeout: 10_000 })
     await shot('dlq-retried')
 
@@ -78,8 +78,8 @@ describe('control panel in Chromium (real engine)', () => {
     await page.getByRole('button', { name: 'Discard selected…' }).click()
     await page.getByRole('dialog').getByLabel('Reason').fill('customer cancelled the order')
     await page.getByRole('dialog').getByRole('button', { name: 'Discard' }).click()
-    await expect.poll(() => { const d = real.dlq.get('order-1'); return d.ok ? d.value.entry.discard?.reason : null }).toBe('customer cancelled the order')
-    await expect.poll(() => page.getByTestId('count-discarded').textContent()).toContain('1')
+    await poll(() => { const d = real.dlq.get('order-1'); return d.ok ? d.value.entry.discard?.reason : null }).toBe('customer cancelled the order')
+    await poll(() => page.getByTestId('count-discarded').textContent()).toContain('1')
     await shot('dlq-after')
   })
 
@@ -89,7 +89,7 @@ describe('control panel in Chromium (real engine)', () => {
     await page.getByRole('button', { name: 'Send it' }).click()
     await page.getByTestId('route-result').waitFor()
     expect(await page.getByTestId('decision-platforms').textContent()).toBe('discord')
-    await expect.poll(() => page.getByTestId('response-discord').textContent()).toMatch(/\S/)
+    await poll(() => page.getByTestId('response-discord').textContent()).toMatch(/\S/)
     await shot('routing')
   })
 
@@ -97,7 +97,7 @@ describe('control panel in Chromium (real engine)', () => {
     await nav('Resources')
     const ids = real.runner.instances().map((i) => i.instanceId)
     expect(ids.length).toBe(5)
-    for (const id of ids) await expect.poll(async () => Number(await page.getByTestId(`process-${id}`).getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(0)
+    for (const id of ids) await poll(async () => Number(await page.getByTestId(`process-${id}`).getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(0)
     await shot('resources')
     await nav('Isolation')
     await page.locator('[data-testid=isolation-discord] tr[data-weakest=true]').waitFor()
