@@ -108,6 +108,7 @@ describe('plugin instances', () => {
     await expect(runner.execute('nope', request('echo'))).rejects.toThrow(/unknown sandbox instance/)
     await expect(runner.start('relative/plugin.mjs', 'x')).rejects.toThrow(/absolute/)
     await expect(runner.start(hostilePlugin, 'basic')).rejects.toThrow(/already running/)
+    await expect(runner.execute('basic', { id: 1 } as never)).rejects.toThrow(/invalid plugin request/)
   })
 
   it('reports a plugin that fails to load as an error result, not an exception', async () => {
