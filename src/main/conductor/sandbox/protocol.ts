@@ -82,7 +82,7 @@ const captured = {
   stderr: z.string(),
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
-  /** Process CPU time (user + system) spent while the request ran, in ms, as the child measured it. */
+  /** Process CPU time (user + system) while the request ran, in ms, read by the child once per event-loop turn. */
   cpuMs: z.number()
 }
 

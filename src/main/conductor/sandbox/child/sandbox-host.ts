@@ -123,6 +123,21 @@ const post = createBatcher<ChildMessage>((messages) => {
   flush()
 })
 
+let cpuThisTurnMs: number | undefined
+
+/**
+ * Process CPU time in ms, read once per event-loop turn: a burst of requests starting or finishing together
+ * shares one getrusage call, so per-request CPU time is measured at turn granularity.
+ */
+function cpuNowMs(): number {
+  if (cpuThisTurnMs === undefined) {
+    const usage = process.cpuUsage()
+    cpuThisTurnMs = (usage.user + usage.system) / 1000
+    setImmediate(() => (cpuThisTurnMs = undefined))
+  }
+  return cpuThisTurnMs
+}
+
 function append(capture: Capture, chunk: string): void {
   if (capture.truncated) return
   const size = Buffer.byteLength(chunk)
@@ -177,7 +192,7 @@ async function serve(message: RequestMessage): Promise<void> {
     stdout: { text: [], bytes: 0, truncated: false },
     stderr: { text: [], bytes: 0, truncated: false }
   }
-  const cpuBefore = process.cpuUsage()
+  const cpuBeforeMs = cpuNowMs()
   let output: unknown
   let error: ErrorInfo | undefined
   try {
@@ -186,7 +201,7 @@ async function serve(message: RequestMessage): Promise<void> {
     error = errorInfo(cause)
   }
   controllers.delete(message.id)
-  const cpu = process.cpuUsage(cpuBefore)
+  const cpuMs = cpuNowMs() - cpuBeforeMs
   const common = {
     t: 'res' as const,
     id: message.id,
@@ -194,7 +209,7 @@ async function serve(message: RequestMessage): Promise<void> {
     stderr: captured.stderr.text.join(''),
     stdoutTruncated: captured.stdout.truncated,
     stderrTruncated: captured.stderr.truncated,
-    cpuMs: (cpu.user + cpu.system) / 1000
+    cpuMs
   }
   post(error ? { ...common, error } : { ...common, output })
 }
