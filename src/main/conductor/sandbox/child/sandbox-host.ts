@@ -126,14 +126,15 @@ const post = createBatcher<ChildMessage>((messages) => {
 let cpuThisTurnMs: number | undefined
 
 /**
- * Process CPU time in ms, read once per event-loop turn: a burst of requests starting or finishing together
- * shares one getrusage call, so per-request CPU time is measured at turn granularity.
+ * Process CPU time in ms, read once per synchronous run: a burst of requests starting together (one batch
+ * frame) shares one getrusage call. A microtask, not setImmediate, drops the cached value, so an idle child
+ * does not spin its event loop one extra turn per request.
  */
 function cpuNowMs(): number {
   if (cpuThisTurnMs === undefined) {
     const usage = process.cpuUsage()
     cpuThisTurnMs = (usage.user + usage.system) / 1000
-    setImmediate(() => (cpuThisTurnMs = undefined))
+    queueMicrotask(() => (cpuThisTurnMs = undefined))
   }
   return cpuThisTurnMs
 }
