@@ -151,6 +151,11 @@ class HardenedHandle implements ProcessHandle {
     child.on('error', () => {
       // A spawn failure also emits 'exit' (or 'close'); the handle reports it there.
     })
+    // Without a PID namespace, the wrapper shell's exit means Node is gone (or a plugin killed the shell):
+    // anything left in the process group would otherwise hold the pipes open and delay 'close' forever.
+    child.once('exit', () => {
+      if (!this.pidNamespace && child.pid !== undefined) signal(-child.pid, 'SIGKILL')
+    })
     // 'close' rather than 'exit': by then the stdio pipes are drained, so the output buffers are complete.
     child.once('close', (code, exitSignal) => void this.finish(code, exitSignal))
   }
@@ -169,9 +174,6 @@ class HardenedHandle implements ProcessHandle {
       exitSignal = 'SIGKILL'
       exitCode = null
     }
-    // Without a PID namespace, anything left of the sandbox's process group goes now (e.g. Node, if a plugin
-    // killed its wrapper shell).
-    if (!this.pidNamespace && this.child.pid !== undefined) signal(-this.child.pid, 'SIGKILL')
     const oomKilled = this.group?.oomKilled() ?? false
     await this.group?.remove()
     this.exited = { exitCode, signal: exitSignal, oomKilled }
