@@ -107,6 +107,20 @@ describe.each(cases)('$name', (host) => {
     expect((await exited(id)).reason).toBe('protocol')
   })
 
+  it('kills a granted grandchild that left the process group (setsid) along with the sandbox', async () => {
+    const id = `conf-${++seq}`
+    const started = await runner.start(hostilePlugin, id, { policy: { ...host.policy, childProcesses: true } })
+    expect(started.ok).toBe(true)
+    const spawned = await runner.execute(id, request('spawn-sleeper'))
+    expect(spawned.status).toBe('ok')
+    const tree = snapshot(runner.treePids(id))
+    expect(tree.pids.length).toBeGreaterThanOrEqual(2)
+    const result = await runner.execute(id, request('spin'), { timeoutMs: 200 })
+    expect(result.status).toBe('timeout')
+    await exited(id)
+    expectNoSurvivors(tree)
+  })
+
   it.runIf(host.shieldsHost)('keeps the host out of reach of process.kill(process.ppid)', async () => {
     const id = await start()
     const tree = snapshot(runner.treePids(id))
