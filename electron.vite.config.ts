@@ -5,6 +5,9 @@ import react from '@vitejs/plugin-react'
 export default defineConfig({
   main: {
     build: {
+      // zod is bundled, so the sandbox child (allowed to read only out/main under --permission) never reads
+      // node_modules, which may sit inside app.asar; bundling also halves the child's cold start.
+      externalizeDeps: { exclude: ['zod'] },
       rolldownOptions: {
         // The sandbox child host and the headless host are separate entry points: they run in processes
         // of their own (a plugin sandbox, a plain-Node server), never inside the Electron main bundle.

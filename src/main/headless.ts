@@ -5,8 +5,10 @@
  * (`CONDUCTOR_PORT`, `CONDUCTOR_CONFIG`).
  */
 import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { loadConfig, type ConductorConfig } from './config.ts'
+import { createEngine } from './engine.ts'
 import { createPanelServer, type PanelServerOptions } from './transport/create-panel-server.ts'
 import type { EnginePort } from './transport/engine-port.ts'
 import { startWebSocketTransport } from './transport/websocket-server.ts'
@@ -81,9 +83,16 @@ export async function runHeadless(createEngine: EngineFactory, argv = process.ar
   return host
 }
 
-// The lead wires the real engine here (src/main/engine.ts), e.g.:
-//   if (import.meta.main) await runHeadless(createEngine)
+/** Where the headless host keeps its data (the DLQ database) unless the config names a path. */
+export function defaultDataDir(env: Record<string, string | undefined> = process.env): string {
+  return env['CONDUCTOR_DATA_DIR'] ?? join(env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'conductor')
+}
+
 if (import.meta.main) {
-  console.error('Conductor headless host: no engine is wired yet (src/main/engine.ts); see runHeadless().')
-  process.exitCode = 1
+  try {
+    await runHeadless((config) => createEngine(config, { defaultDlqPath: join(defaultDataDir(), 'dlq.sqlite') }))
+  } catch (cause) {
+    console.error(`Conductor headless host could not start: ${cause instanceof Error ? cause.message : String(cause)}`)
+    process.exit(1)
+  }
 }

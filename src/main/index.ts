@@ -4,7 +4,12 @@
  */
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron'
+import { readFile } from 'node:fs/promises'
+import { app, BrowserWindow, ipcMain, session, shell, utilityProcess } from 'electron'
+import { loadConfig } from './config.ts'
+import { HardenedProcessHost } from './conductor/sandbox/hardened-host.ts'
+import { UtilityProcessHost } from './electron/utility-host.ts'
+import { createEngine, type Engine } from './engine.ts'
 import { createPanelServer } from './transport/create-panel-server.ts'
 import { attachElectronIpc } from './transport/electron-ipc.ts'
 import type { EnginePort } from './transport/engine-port.ts'
@@ -64,11 +69,32 @@ export function attachPanel(window: BrowserWindow, engine: EnginePort): () => vo
 }
 
 /**
- * The engine comes from `src/main/engine.ts` (the lead's composition of runner, plugin manager, router and
- * DLQ). Until it is wired the window opens with the panel showing its "not connected" state.
+ * The engine (runner, plugin manager, router, DLQ) with Electron's utility host available to the runner and
+ * the DLQ in userData. If it cannot start, the window still opens and the panel shows why it has no engine.
  */
-async function createEngine(): Promise<EnginePort | null> {
-  return null
+async function startEngine(): Promise<Engine | null> {
+  try {
+    const config = loadConfig(await readConfigFile(join(app.getPath('userData'), 'conductor.json')))
+    return await createEngine(config, {
+      defaultDlqPath: join(app.getPath('userData'), 'dlq.sqlite'),
+      utilityHost: new UtilityProcessHost(utilityProcess.fork),
+      // Electron's own binary as plain Node, where --permission and namespaces apply (needs the runAsNode fuse).
+      hardenedHost: new HardenedProcessHost({ nodePath: process.execPath, extraEnv: { ELECTRON_RUN_AS_NODE: '1' } })
+    })
+  } catch (cause) {
+    console.error(`Conductor engine could not start: ${cause instanceof Error ? cause.message : String(cause)}`)
+    return null
+  }
+}
+
+/** An absent config file means defaults; a malformed one is an error that names the file. */
+async function readConfigFile(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'))
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new Error(`${path}: ${cause instanceof Error ? cause.message : String(cause)}`)
+  }
 }
 
 app.whenReady().then(async () => {
@@ -76,7 +102,7 @@ app.whenReady().then(async () => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
   })
-  const engine = await createEngine()
+  const engine = await startEngine()
   const window = createWindow()
   if (engine) attachPanel(window, engine)
   app.on('activate', () => {

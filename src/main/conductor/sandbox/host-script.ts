@@ -28,7 +28,8 @@ export function resolveHostScript(configured?: string): HostScript {
   if (configured) return { scriptPath: configured, readPaths: withZod([configured]) }
   const here = import.meta.dirname
   for (const built of [join(here, 'sandbox-host.js'), join(here, '..', 'sandbox-host.js')]) {
-    if (existsSync(built)) return { scriptPath: built, readPaths: withZod([built]) }
+    // The bundle's entry imports shared chunks from its folder (out/main/chunks), so the folder is readable.
+    if (existsSync(built)) return { scriptPath: built, readPaths: withZod([dirname(built)]) }
   }
   const source = join(here, 'child', 'sandbox-host.ts')
   if (existsSync(source)) return { scriptPath: source, readPaths: withZod([here]) }
