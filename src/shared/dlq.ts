@@ -42,7 +42,10 @@ export const DlqDiscardSchema = z.object({
 })
 
 export const DlqEntrySchema = z.object({
-  /** The request id: enqueue is idempotent on it. */
+  /**
+   * Enqueue is idempotent on it: the request id, or `<requestId>@<platform>` for one failed platform of a
+   * fan-out (each is its own entry, so a retry never re-delivers to a platform that already succeeded).
+   */
   id: z.string(),
   state: DlqStateSchema,
   platform: z.string().nullable(),

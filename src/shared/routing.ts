@@ -76,6 +76,10 @@ export const RouteDecisionSchema = z.discriminatedUnion('ok', [
     instances: z.record(z.string(), z.string()),
     ruleId: z.string(),
     timeoutMs: z.number(),
+    /**
+     * The matched rule's `priority`, informational only: the router executes every request at once (it has no
+     * queue to order), so nothing is scheduled by it. Carried so callers and the panel can see it.
+     */
     priority: z.number(),
     /** In words: which condition of which rule matched. */
     reason: z.string()
@@ -98,7 +102,9 @@ export const PlatformOutcomeSchema = z.discriminatedUnion('ok', [
     platform: z.string(),
     instanceId: z.string().nullable(),
     error: ConductorErrorSchema,
-    durationMs: z.number()
+    durationMs: z.number(),
+    /** The dead-letter entry this platform's failure was stored as (a fan-out stores one per platform). */
+    dlqId: z.string().optional()
   })
 ])
 export type PlatformOutcome = z.infer<typeof PlatformOutcomeSchema>
@@ -106,7 +112,8 @@ export type PlatformOutcome = z.infer<typeof PlatformOutcomeSchema>
 /**
  * The answer to `routeRequest`, the same shape for one platform or a fan-out. `status`: `ok` every platform
  * answered; `partial` some failed; `failed` all failed; `rejected` nothing was executed (invalid request,
- * no route). `error` is set unless `ok`; `dlqId` is the dead-letter entry the failure was handed to.
+ * no route). `error` is set unless `ok`; `dlqId` is the dead-letter entry the failure was handed to (for a
+ * fan-out, the first failed platform's; each failed result carries its own `dlqId`).
  */
 export const RouteResponseSchema = z.object({
   requestId: z.string().nullable(),

@@ -15,8 +15,9 @@ import type { DeadLetterSink, DeliveryAttempt, ReplayOutcome, RequestReplayer } 
 import { Balancer, type Candidate } from './routing/balancer.ts'
 import { PlatformBreaker } from './routing/circuit-breaker.ts'
 import { InstanceBreakers } from './routing/instance-breakers.ts'
+import { handOff, type FailedDelivery } from './routing/hand-off.ts'
 import { causeOf, errorOf } from './routing/outcome.ts'
-import { planRoute, type PlanContext, type PlanResult, type RoutePlan } from './routing/plan.ts'
+import { planRoute, type PlanContext, type PlanResult } from './routing/plan.ts'
 import type { PlatformDirectory } from './routing/platform-directory.ts'
 import { RouterConfigSchema, type RouterConfig, type RouterConfigInput } from './routing/router-config.ts'
 import { createRoutingMetrics, type RoutingMetrics } from './routing/routing-metrics.ts'
@@ -127,37 +128,36 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
       this.emit('routed', response)
       return response
     }
-    const { request, platforms, ruleId } = plan.value
-    const deliveries = await Promise.all(platforms.map((p) => this.deliver(p, request, plan.value.timeoutMs, options.signal)))
-    const failures = deliveries.filter((d) => !d.outcome.ok)
-    let dlqId: string | null = null
-    let dlqError: ConductorError | undefined
-    if (failures.length > 0) {
-      const handOff = await this.handOff(plan.value, failures)
-      dlqId = handOff.dlqId
-      dlqError = handOff.dlqError
-    }
+    const { request, platforms, ruleId, timeoutMs } = plan.value
+    const deliveries =
+      platforms.length === 1
+        ? [await this.deliver(platforms[0] as string, request, timeoutMs, options.signal)]
+        : await Promise.all(platforms.map((p) => this.deliver(p, request, timeoutMs, options.signal)))
+    const failed: FailedDelivery[] = []
+    for (const delivery of deliveries) if (!delivery.outcome.ok) failed.push({ outcome: delivery.outcome, attempt: attemptOf(delivery) })
+    const handed = failed.length === 0 ? null : await handOff(this.deadLetters, this.metrics, plan.value, failed)
     const durationMs = performance.now() - startedAt
+    const results: PlatformOutcome[] = []
     for (const { outcome } of deliveries) {
       const result = outcome.ok ? 'ok' : 'failed'
-      this.stats.finished(outcome.platform, result, outcome.ok ? false : dlqId !== null, outcome.durationMs)
+      this.stats.finished(outcome.platform, result, !outcome.ok && outcome.dlqId !== undefined, outcome.durationMs)
       this.metrics.countRequest(outcome.platform, ruleId, result)
       this.metrics.observeEndToEnd(outcome.platform, result, durationMs / 1000)
+      results.push(outcome)
     }
-    const results = deliveries.map((d) => d.outcome)
-    const status = failures.length === 0 ? 'ok' : failures.length === results.length ? 'failed' : 'partial'
-    const firstError = failures[0]?.outcome
+    const status = failed.length === 0 ? 'ok' : failed.length === results.length ? 'failed' : 'partial'
+    const firstError = failed[0]?.outcome
     const response: RouteResponse = {
       requestId: request.id,
       ruleId,
       ok: status === 'ok',
       status,
       results,
-      dlqId,
+      dlqId: handed?.dlqId ?? null,
       durationMs
     }
-    if (firstError !== undefined && !firstError.ok) response.error = firstError.error
-    if (dlqError !== undefined) response.dlqError = dlqError
+    if (firstError !== undefined) response.error = firstError.error
+    if (handed?.dlqError !== undefined) response.dlqError = handed.dlqError
     this.emit('routed', response)
     return response
   }
@@ -313,27 +313,6 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   private track(platform: string, instanceId: string, delta: number): void {
     this.inFlight.set(instanceId, (this.inFlight.get(instanceId) ?? 0) + delta)
     if (!this.platformOf.has(instanceId)) this.platformOf.set(instanceId, platform)
-  }
-
-  private async handOff(plan: RoutePlan, failures: Delivery[]): Promise<{ dlqId: string | null; dlqError?: ConductorError }> {
-    const platforms = failures.map((f) => f.outcome.platform)
-    const label = platforms.join(',')
-    if (this.deadLetters === null) return { dlqId: null, dlqError: { code: 'DLQ_UNAVAILABLE', message: 'no dead-letter queue is configured' } }
-    // A partial fan-out stores only the platforms that failed, so a retry does not deliver twice.
-    const partial = failures.length < plan.platforms.length
-    const request: RouteRequest = partial ? { ...plan.request, target: platforms } : plan.request
-    try {
-      const stored = await this.deadLetters.enqueue({
-        request: { ...request },
-        route: { platform: label, ruleId: plan.ruleId },
-        attempts: failures.map(attemptOf)
-      })
-      this.metrics.dlqHandOffs.inc({ platform: label, result: stored.ok ? 'stored' : 'error' })
-      return stored.ok ? { dlqId: stored.value.id } : { dlqId: null, dlqError: stored.error }
-    } catch (cause) {
-      this.metrics.dlqHandOffs.inc({ platform: label, result: 'error' })
-      return { dlqId: null, dlqError: { code: 'DLQ_UNAVAILABLE', message: cause instanceof Error ? cause.message : String(cause) } }
-    }
   }
 }
 

@@ -16,7 +16,12 @@ export interface DeliveryAttempt {
 }
 
 export interface DeadLetterInput {
-  /** The request as validated by the router (plain JSON). Its `id` makes enqueue idempotent. */
+  /**
+   * The entry's id, which makes enqueue idempotent; defaults to `request.id`. A fan-out stores each failed
+   * platform as its own entry (`fanOutEntryId`), so a retry never re-delivers to a platform that succeeded.
+   */
+  entryId?: string
+  /** The request as validated by the router (plain JSON). */
   request: { id: string } & Record<string, unknown>
   /** Where the router sent it. */
   route: { platform: string | null; ruleId: string | null }
@@ -24,8 +29,18 @@ export interface DeadLetterInput {
   attempts: DeliveryAttempt[]
 }
 
+/** The entry id of one failed platform of a fan-out: stable per request and platform (`@` is never in a request id). */
+export function fanOutEntryId(requestId: string, platform: string): string {
+  return `${requestId}@${platform}`
+}
+
+/** The id an input is stored under. */
+export function entryIdOf(input: DeadLetterInput): string {
+  return input.entryId ?? input.request.id
+}
+
 export interface DeadLetterSink {
-  /** Resolves only once the entry is durable. Idempotent per `request.id`. */
+  /** Resolves only once the entry is durable. Idempotent per entry id (`entryIdOf`). */
   enqueue(input: DeadLetterInput): Promise<Result<{ id: string }, ConductorError>>
 }
 

@@ -26,7 +26,7 @@ import {
 import { toInternalError, type ConductorError } from '../../../shared/errors.ts'
 import { err, ok, type Result } from '../../../shared/result.ts'
 import { backoffBoundsMs } from './backoff.ts'
-import type { DeadLetterInput, DeadLetterSink, ReplayOutcome, RequestReplayer } from './dead-letter-port.ts'
+import { entryIdOf, type DeadLetterInput, type DeadLetterSink, type ReplayOutcome, type RequestReplayer } from './dead-letter-port.ts'
 import type { DlqConfig } from './dlq-config.ts'
 import { createDlqMetrics, type DlqMetrics } from './dlq-metrics.ts'
 import type { DlqStore } from './dlq-store.ts'
@@ -163,6 +163,9 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     if (typeof input.request?.id !== 'string' || input.request.id === '') {
       return Promise.resolve(err({ code: 'BAD_REQUEST', message: 'request.id is required', issues: [{ path: 'request.id', message: 'required' }] }))
     }
+    if (input.entryId !== undefined && (typeof input.entryId !== 'string' || input.entryId === '')) {
+      return Promise.resolve(err({ code: 'BAD_REQUEST', message: 'entryId must be a non-empty string', issues: [{ path: 'entryId', message: 'empty' }] }))
+    }
     try {
       JSON.stringify(input.request)
     } catch (cause) {
@@ -290,7 +293,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     const seen = new Set<string>()
     const results = this.#store.transaction(() =>
       inputs.map((input): EnqueueResult | 'full' => {
-        const id = input.request.id
+        const id = entryIdOf(input)
         if (seen.has(id) || this.#store.has(id)) return ok({ id })
         if (added.length >= room) return 'full'
         seen.add(id)
@@ -306,9 +309,10 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     const out = results.map((result, index): EnqueueResult => {
       if (result !== 'full') return result
       const counts = this.counts()
+      const rejectedId = entryIdOf(inputs[index] as DeadLetterInput)
       this.#metrics.enqueued.inc({ result: 'full' })
-      this.emit('dlq.full', { counts, rejectedId: inputs[index]?.request.id ?? '' })
-      return err(refusalError(inputs[index]?.request.id ?? '', 'full', counts.capacity))
+      this.emit('dlq.full', { counts, rejectedId })
+      return err(refusalError(rejectedId, 'full', counts.capacity))
     })
     this.#afterCountsChanged()
     const earliest = Math.min(...added.map((e) => e.nextAttemptAtMs ?? Infinity))

@@ -13,7 +13,7 @@
 import type { DlqAttempt, DlqEntry } from '../../../shared/dlq.ts'
 import type { ConductorError } from '../../../shared/errors.ts'
 import { backoffCeilingMs, backoffDelayMs } from './backoff.ts'
-import type { DeadLetterInput, ReplayOutcome } from './dead-letter-port.ts'
+import { entryIdOf, type DeadLetterInput, type ReplayOutcome } from './dead-letter-port.ts'
 import type { DlqConfig } from './dlq-config.ts'
 import { errorSignature } from './error-signature.ts'
 
@@ -49,7 +49,7 @@ export function createEntry(input: DeadLetterInput, ctx: TransitionContext): { e
   const last = input.attempts.at(-1) ?? null
   const platform = input.route.platform
   const base: DlqEntry = {
-    id: input.request.id,
+    id: entryIdOf(input),
     state: 'pending',
     platform,
     ruleId: input.route.ruleId,
@@ -178,5 +178,7 @@ export function undoDiscard(entry: DlqEntry, nowMs: number): DlqEntry | Refusal 
 export function editPayload(entry: DlqEntry, request: Record<string, unknown>, nowMs: number): DlqEntry | Refusal {
   if (entry.state === 'retrying') return 'inFlight'
   if (entry.state === 'resolved') return 'resolved'
-  return { ...entry, request: { ...request, id: entry.id }, originalRequest: entry.originalRequest ?? entry.request, updatedAtMs: nowMs }
+  // The request keeps its own id (a fan-out platform's entry id is not a request id).
+  const requestId = typeof entry.request.id === 'string' ? entry.request.id : entry.id
+  return { ...entry, request: { ...request, id: requestId }, originalRequest: entry.originalRequest ?? entry.request, updatedAtMs: nowMs }
 }

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { pathToFileURL } from 'node:url'
-import type { DeadLetterInput, DeadLetterSink } from '../../../../src/main/conductor/dlq/dead-letter-port.ts'
+import { entryIdOf, type DeadLetterInput, type DeadLetterSink } from '../../../../src/main/conductor/dlq/dead-letter-port.ts'
 import type { PlatformDirectory, PlatformInstanceView } from '../../../../src/main/conductor/routing/platform-directory.ts'
 import type { ExecuteOptions, SandboxInstanceInfo, SandboxRunner, SandboxRunnerEvents, StartOptions } from '../../../../src/main/conductor/sandbox/runner-api.ts'
 import type { ConductorError } from '../../../../src/shared/errors.ts'
@@ -166,17 +166,18 @@ export class FakeDirectory implements PlatformDirectory {
   }
 }
 
-/** In-memory dead-letter sink, idempotent per request id like the real one. */
+/** In-memory dead-letter sink, idempotent per entry id (the request id unless the router names one) like the real one. */
 export class MemorySink implements DeadLetterSink {
   readonly entries = new Map<string, DeadLetterInput & { id: string }>()
   failWith: ConductorError | null = null
 
   async enqueue(input: DeadLetterInput): Promise<Result<{ id: string }, ConductorError>> {
     if (this.failWith !== null) return { ok: false, error: this.failWith }
-    const existing = this.entries.get(input.request.id)
+    const key = entryIdOf(input)
+    const existing = this.entries.get(key)
     if (existing !== undefined) return { ok: true, value: { id: existing.id } }
     const id = `dlq-${this.entries.size + 1}`
-    this.entries.set(input.request.id, { ...structuredClone(input), id })
+    this.entries.set(key, { ...structuredClone(input), id })
     return { ok: true, value: { id } }
   }
 }

@@ -89,10 +89,11 @@ describe('routeRequest', () => {
     expect(RouteResponseSchema.parse(response)).toMatchObject({ ok: false, status: 'partial', ruleId: 'broadcast', dlqId: 'dlq-1', error: { code: 'PLUGIN_ERROR' } })
     expect(response.results).toEqual([
       { ok: true, platform: 'discord', instanceId: expect.stringMatching(/^discord-/), output: expect.objectContaining({ reply: 'Demi: fail' }), durationMs: expect.any(Number) },
-      { ok: false, platform: 'flaky', instanceId: 'flaky-1', error: expect.objectContaining({ code: 'PLUGIN_ERROR' }), durationMs: expect.any(Number) }
+      { ok: false, platform: 'flaky', instanceId: 'flaky-1', error: expect.objectContaining({ code: 'PLUGIN_ERROR' }), durationMs: expect.any(Number), dlqId: 'dlq-1' }
     ])
-    // Only the failed platform is stored, so a retry does not deliver to discord twice.
-    expect(sink.entries.get('fan-1')?.request.target).toEqual(['flaky'])
+    // Only the failed platform is stored, as its own entry, so a retry does not deliver to discord twice.
+    expect([...sink.entries.keys()]).toEqual(['fan-1@flaky'])
+    expect(sink.entries.get('fan-1@flaky')).toMatchObject({ entryId: 'fan-1@flaky', request: { id: 'fan-1', target: ['flaky'] }, route: { platform: 'flaky', ruleId: 'broadcast' } })
     const allOk = await router.routeRequest({ type: 'x', content: 'hi', target: ['android', 'discord'] })
     expect(allOk).toMatchObject({ ok: true, status: 'ok', ruleId: 'request:target' })
     expect(allOk.results.map((r) => r.platform)).toEqual(['android', 'discord'])
