@@ -89,7 +89,9 @@ function report(label: string, data: { marks: Mark[]; frames: number[] }, second
   const settled = data.marks.map((m) => m.last ?? m.commit!)
   const gaps = data.frames.slice(1).map((t, i) => t - data.frames[i]!)
   const fps = data.frames.length / seconds
-  console.log(`  ${label}: ${data.marks.length} updates · commit p50 ${fmt(percentile(commits, 0.5))} · paint p50 ${fmt(percentile(paints, 0.5))} p95 ${fmt(percentile(paints, 0.95))} · settled p50 ${fmt(percentile(settled, 0.5))} · ${fps.toFixed(1)} fps · longest frame gap ${fmt(Math.max(...gaps))}`)
+  // A gap over 25 ms at 60 Hz means at least one frame was skipped.
+  const dropped = gaps.filter((gap) => gap > 25).length
+  console.log(`  ${label}: ${data.marks.length} updates · commit p50 ${fmt(percentile(commits, 0.5))} · paint p50 ${fmt(percentile(paints, 0.5))} p95 ${fmt(percentile(paints, 0.95))} · settled p50 ${fmt(percentile(settled, 0.5))} max ${fmt(Math.max(...settled))} · ${fps.toFixed(1)} fps · ${dropped} gaps > 25 ms · longest frame gap ${fmt(Math.max(...gaps))}`)
   return { paintP50: percentile(paints, 0.5), paintP95: percentile(paints, 0.95), settledP50: percentile(settled, 0.5), fps }
 }
 

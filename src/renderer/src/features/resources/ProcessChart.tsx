@@ -1,20 +1,25 @@
 /**
- * CPU % and RSS of one sandbox process over the last 5 minutes, with the memory cap drawn as a line and every
- * kill/crash marked where it happened. Animations are off: a 1 Hz redraw must be cheap at 50 processes.
+ * One sandbox process on the Resources view: a live header (state, pid, CPU, RSS, peak against the cap) and
+ * its last 5 minutes as a chart, with every kill/crash listed under it. The header follows every tick; the
+ * chart is drawn only while the card is on screen, redraws when its turn comes (one chart per animation
+ * frame across the page, see use-paced.ts), and being memoised it is skipped by the header's renders.
  */
-import { memo, useDeferredValue, useMemo } from 'react'
-import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts'
+import { memo, useRef } from 'react'
 import { Badge } from '../../components/Badge.tsx'
 import { formatClock, formatMiB } from '../../lib/format.ts'
 import { RESOURCE_WINDOW_MS } from '../../store/app-store.ts'
 import { useInView } from '../../hooks/use-in-view.ts'
+import { usePaced } from '../../hooks/use-paced.ts'
 import { useApp } from '../../store/use-app.ts'
+import { ResourceChart } from './ResourceChart.tsx'
 
 const MiB = 1048576
 const noSamples: never[] = []
-/** At most this many points per line: 5 minutes at 1 Hz is 300; every other one is plenty at this width. */
-const MAX_POINTS = 150
-
+/**
+ * The chart moves in steps of this much: at 5 minutes across ~420 px one second is ~1.4 px, so redrawing
+ * every 2 s halves the cost and looks the same. The header's numbers still follow every tick.
+ */
+export const CHART_STEP_MS = 2000
 
 export const ProcessChart = memo(function ProcessChart({ instanceId }: { instanceId: string }): React.JSX.Element | null {
   const [ref, inView] = useInView<HTMLElement>('0px')
@@ -23,53 +28,35 @@ export const ProcessChart = memo(function ProcessChart({ instanceId }: { instanc
   const exits = useApp((s) => s.exits[instanceId] ?? noSamples)
   // Off screen, the card ignores the clock so a tick does not re-render it.
   const liveNowMs = useApp((s) => (inView ? s.live.atMs : 0))
-  // The chart redraws in a deferred (interruptible) render, so a tick never blocks frames; the header is live.
-  const chartSamples = useDeferredValue(samples)
-  const nowMs = useDeferredValue(liveNowMs)
-  const data = useMemo(() => {
-    if (!inView) return []
-    const step = Math.ceil(chartSamples.length / MAX_POINTS)
-    const picked = step > 1 ? chartSamples.filter((_, i) => (chartSamples.length - 1 - i) % step === 0) : chartSamples
-    return picked.map((x) => ({ t: x.atMs, cpu: Math.round(x.cpuPercent * 10) / 10, rss: Math.round((x.rssBytes / MiB) * 10) / 10 }))
-  }, [chartSamples, inView])
+  // The chart takes the samples as of its last 2 s step (or the first ones at once), then waits for its turn
+  // (one chart per frame across the page); the header above is live.
+  const stepNowMs = Math.floor(liveNowMs / CHART_STEP_MS) * CHART_STEP_MS
+  const step = useRef({ atMs: stepNowMs, samples })
+  if (step.current.atMs !== stepNowMs || (step.current.samples.length === 0 && samples.length > 0)) step.current = { atMs: stepNowMs, samples }
+  const [chartSamples, nowMs] = usePaced(`chart:${instanceId}`, [step.current.samples, liveNowMs === 0 ? 0 : step.current.atMs] as const)
   if (!process) return null
-  const capMiB = process.memoryCapBytes / MiB
   const last = samples.at(-1)
   const peak = samples.reduce((max, x) => Math.max(max, x.rssBytes), 0)
-  const lastCharted = chartSamples.at(-1)
-  const xDomain = [Math.max(nowMs, lastCharted?.atMs ?? 0) - RESOURCE_WINDOW_MS, Math.max(nowMs, lastCharted?.atMs ?? 0)]
+  const nearCap = last !== undefined && last.rssBytes >= process.memoryCapBytes * 0.8
   return (
     <section ref={ref} className="card process-card" aria-label={`Resources of ${instanceId}`} data-testid={`process-${instanceId}`} data-points={samples.length}>
       <header className="card-head">
         <h3 className="mono">{instanceId}</h3>
         <Badge state={process.state} />
         <span className="muted">{process.platform} · pid {process.pid ?? '—'}</span>
-        <span className="spacer" />
-        <span className="stat"><span className="swatch cpu" />CPU {last ? `${last.cpuPercent.toFixed(0)}%` : '—'}</span>
-        <span className="stat"><span className="swatch rss" />RSS {last ? formatMiB(last.rssBytes) : '—'}</span>
-        <span className="stat muted">peak {peak ? formatMiB(peak) : '—'} / cap {formatMiB(process.memoryCapBytes)}</span>
       </header>
+      <div className="process-stats">
+        <span className="stat"><span className="swatch cpu" />CPU <strong>{last ? `${last.cpuPercent.toFixed(0)}%` : '—'}</strong></span>
+        <span className={nearCap ? 'stat near-cap' : 'stat'} title={nearCap ? 'Above 80% of the memory cap' : undefined}><span className="swatch rss" />RSS <strong>{last ? formatMiB(last.rssBytes) : '—'}</strong></span>
+        <span className="stat muted">peak {peak ? formatMiB(peak) : '—'}</span>
+        <span className="stat muted"><span className="swatch cap" />cap {formatMiB(process.memoryCapBytes)}</span>
+      </div>
       {!inView ? (
         <div className="chart-empty" aria-hidden="true" />
-      ) : data.length === 0 ? (
+      ) : chartSamples.length === 0 ? (
         <p className="chart-empty muted">No samples yet — the runner samples each live process once a second.</p>
       ) : (
-        <div className="chart">
-        <ResponsiveContainer width="100%" height={150} initialDimension={{ width: 480, height: 150 }}>
-        <LineChart data={data} margin={{ top: 8, right: 4, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" />
-          <XAxis dataKey="t" type="number" domain={xDomain} tickFormatter={formatClock} tick={{ fontSize: 10 }} tickCount={6} allowDataOverflow />
-          <YAxis yAxisId="cpu" domain={[0, 100]} tick={{ fontSize: 10 }} width={46} unit="%" />
-          <YAxis yAxisId="rss" orientation="right" domain={[0, Math.ceil(capMiB * 1.15)]} tick={{ fontSize: 10 }} width={44} unit="M" />
-          <ReferenceLine yAxisId="rss" y={capMiB} stroke="var(--bad)" strokeDasharray="6 3" label={{ value: `cap ${Math.round(capMiB)} MiB`, position: 'insideTopRight', fontSize: 10, fill: 'var(--bad)' }} />
-          {exits.map((exit) => (
-            <ReferenceLine key={`${exit.atMs}-${exit.reason}`} yAxisId="cpu" x={exit.atMs} stroke="var(--critical)" strokeWidth={2} label={{ value: `✖ ${exit.reason.replace('_', ' ')}`, position: 'insideTopLeft', fontSize: 10, fill: 'var(--critical)' }} />
-          ))}
-          <Line yAxisId="cpu" dataKey="cpu" name="CPU %" stroke="var(--cpu)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
-          <Line yAxisId="rss" dataKey="rss" name="RSS MiB" stroke="var(--rss)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
-        </LineChart>
-        </ResponsiveContainer>
-        </div>
+        <ResourceChart samples={chartSamples} exits={exits} nowMs={nowMs} windowMs={RESOURCE_WINDOW_MS} capMiB={process.memoryCapBytes / MiB} />
       )}
       {exits.length ? (
         <ul className="exit-list">
