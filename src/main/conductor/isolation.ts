@@ -73,7 +73,7 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
   constructor(config: SandboxConfigInput = {}, options: IsolatedPluginRunnerOptions = {}) {
     super()
     this.config = SandboxConfigSchema.parse(config)
-    this.hardened = options.hardenedHost ?? new HardenedProcessHost()
+    this.hardened = options.hardenedHost ?? new HardenedProcessHost({ useMountNamespace: this.config.mountNamespace })
     this.utility = options.utilityHost
     this.now = options.now ?? Date.now
   }

@@ -1,16 +1,21 @@
 /**
  * The hardened process host: a plain Node child launched through a chain of layers, each detected by trying:
  *
- *   sh (joins a per-sandbox memory cgroup, then execs)
- *     → unshare --net --pid --fork --kill-child   (no network; own PID namespace; dies with the host)
- *       → sh (namespace init, so Node is not PID 1 and keeps normal signal semantics)
- *         → node --permission --allow-fs-read=… --allow-fs-write=<scratch> --no-experimental-ffi
- *              --max-old-space-size=<75 % of the budget> --max-semi-space-size=… sandbox-host
+ *   unshare --net --pid --mount --fork --kill-child   (no network; own PID and mount namespaces; dies with the host)
+ *     → sh (namespace init, so Node is not PID 1: joins the memory cgroup, runs `mount -a -T <fstab>`)
+ *       → unshare --root=<private root> --wd=<scratch>   (chroot into the read-only private root; mount-root.ts)
+ *         → setpriv --bounding-set=-all --inh-caps=-all --no-new-privs   (no capability left: no remount)
+ *           → node --permission --allow-fs-read=… --allow-fs-write=<scratch> --no-experimental-ffi
+ *                --max-old-space-size=<75 % of the budget> --max-semi-space-size=… sandbox-host
+ *
+ * Without namespaces the chain is sh (cgroup) → node; without the mount layer (turned off, or mount/setpriv
+ * unavailable) the chroot and setpriv hops are left out and the filesystem layers are only advisory.
  *
  * The message channel (fd 3, a socketpair) passes through every exec. In Electron, pass `process.execPath` as `nodePath` and
  * `{ ELECTRON_RUN_AS_NODE: '1' }` as `extraEnv`.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { constants } from 'node:os'
 import { randomUUID } from 'node:crypto'
@@ -21,6 +26,8 @@ import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, SpawnSpec 
 import { encodeFrame, FrameDecoder } from './framing.ts'
 import { heapFlags } from './heap-flags.ts'
 import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
+import { enterRoot, mountScript, prepareMountRoot, probeMountLayer, type MountProbe, type MountRoot } from './mount-root.ts'
+import { verifyMountLayer } from './mount-evidence.ts'
 
 export interface HardenedHostOptions {
   /** The Node binary (default `process.execPath`). */
@@ -30,6 +37,8 @@ export interface HardenedHostOptions {
   /** Turn layers off (e.g. to compare); by default every layer the machine supports is used. */
   useNamespaces?: boolean
   useCgroup?: boolean
+  /** The private read-only root (mount namespace); on by default where the machine allows it. */
+  useMountNamespace?: boolean
 }
 
 // First name wins: SIGABRT before its alias SIGIOT.
@@ -41,7 +50,7 @@ export class HardenedProcessHost implements ProcessHost {
   private readonly nodePath: string
   private readonly extraEnv: Record<string, string>
   private readonly options: HardenedHostOptions
-  private probe: Promise<{ launch: LaunchProbe; cgroup: CgroupSupport | null; cgroupEvidence: string }> | undefined
+  private probe: Promise<{ launch: LaunchProbe; mount: MountProbe; cgroup: CgroupSupport | null; cgroupEvidence: string }> | undefined
 
   constructor(options: HardenedHostOptions = {}) {
     this.options = options
@@ -50,8 +59,17 @@ export class HardenedProcessHost implements ProcessHost {
   }
 
   private probed() {
-    this.probe ??= Promise.all([probeLaunchLayers(this.nodePath, this.extraEnv), probeCgroup()]).then(([launch, cg]) => ({
-      launch: this.options.useNamespaces === false ? { ...launch, namespaces: null } : launch,
+    const launched = probeLaunchLayers(this.nodePath, this.extraEnv).then((launch) =>
+      this.options.useNamespaces === false ? { ...launch, namespaces: null } : launch
+    )
+    const mounted = launched.then((launch): Promise<MountProbe> | MountProbe => {
+      if (this.options.useMountNamespace === false) return { tools: null, evidence: 'mount namespace disabled by configuration' }
+      if (!launch.namespaces) return { tools: null, evidence: 'no namespaces on this host' }
+      return probeMountLayer(launch.namespaces.prefix, this.nodePath, this.extraEnv)
+    })
+    this.probe ??= Promise.all([launched, mounted, probeCgroup()]).then(([launch, mount, cg]) => ({
+      launch,
+      mount,
       cgroup: this.options.useCgroup === false ? null : cg.support,
       cgroupEvidence: this.options.useCgroup === false ? 'disabled by configuration' : cg.evidence
     }))
@@ -59,8 +77,14 @@ export class HardenedProcessHost implements ProcessHost {
   }
 
   async capabilities(): Promise<HostCapabilities> {
-    const { launch, cgroup, cgroupEvidence } = await this.probed()
-    const layers: IsolationLayer[] = [...launch.layers]
+    const { launch, mount, cgroup, cgroupEvidence } = await this.probed()
+    const layers: IsolationLayer[] = launch.layers.map((layer) =>
+      layer.layer === 'filesystem-read' && mount.tools
+        ? { layer: 'filesystem-read', status: 'enforced', mechanism: 'mount namespace: private read-only root, no capabilities', evidence: mount.evidence }
+        : layer.layer === 'filesystem-read'
+          ? { ...layer, evidence: `${layer.evidence}; no private root: ${mount.evidence}` }
+          : layer
+    )
     layers.push(
       cgroup
         ? { layer: 'cgroup-memory', status: 'enforced', mechanism: `cgroup v${cgroup.version} memory limit`, evidence: cgroupEvidence }
@@ -75,7 +99,7 @@ export class HardenedProcessHost implements ProcessHost {
   }
 
   async spawn(spec: SpawnSpec): Promise<ProcessHandle> {
-    const { launch, cgroup } = await this.probed()
+    const { launch, mount, cgroup } = await this.probed()
     if (!launch.permission) throw new Error(`${this.nodePath} does not support --permission; refusing to run a sandbox`)
     const p = spec.permissions
     const nodeArgs = [
@@ -99,10 +123,18 @@ export class HardenedProcessHost implements ProcessHost {
     // 2, with normal signal semantics); without one, so that `process.ppid` is this shell and not the host.
     const join = group ? `echo 0 > "$1" || exit 121; shift; ` : 'shift; '
     const ns = launch.namespaces
-    const script = `${join}"$@"; exit $?`
-    let command = ['/bin/sh', '-c', script, 'sh', group?.procsFile ?? '-', this.nodePath, ...nodeArgs]
+    // The private root needs the namespaces; a policy with unrestricted files gets none.
+    let root: MountRoot | null = null
+    if (ns && mount.tools && !p.fsRead.includes('*')) {
+      root = prepareMountRoot({ tools: mount.tools, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses })
+    }
+    const node = [this.nodePath, ...nodeArgs]
+    const script = root ? `${join}${mountScript(mount.tools!)}"$@"; exit $?` : `${join}"$@"; exit $?`
+    let command = root
+      ? ['/bin/sh', '-c', script, 'sh', group?.procsFile ?? '-', root.fstabPath, ...enterRoot(mount.tools!, root, spec.cwd, node)]
+      : ['/bin/sh', '-c', script, 'sh', group?.procsFile ?? '-', ...node]
     if (ns) {
-      const unshare = [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', '--fork', '--kill-child']
+      const unshare = [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', ...(root ? ['--mount'] : []), '--fork', '--kill-child']
       command = [...unshare, ...command]
     }
     // fd 3 is the message channel: a socketpair carrying newline-delimited JSON (see framing.ts).
@@ -112,7 +144,7 @@ export class HardenedProcessHost implements ProcessHost {
       cwd: spec.cwd,
       detached: true
     })
-    return new HardenedHandle(child, ns !== null, !p.network && ns !== null, group, spec.maxMessageBytes)
+    return new HardenedHandle(child, ns !== null, !p.network && ns !== null, group, spec.maxMessageBytes, root, p.fsWrite)
   }
 }
 
@@ -121,6 +153,8 @@ class HardenedHandle implements ProcessHandle {
   private readonly pidNamespace: boolean
   private readonly netNamespace: boolean
   private readonly group: MemoryCgroup | null
+  private readonly root: MountRoot | null
+  private readonly writePaths: string[]
   private nodePid: number | undefined
   private exited: ExitInfo | undefined
   private sigkilled = false
@@ -129,8 +163,18 @@ class HardenedHandle implements ProcessHandle {
   private readonly violationListeners: ((why: string) => void)[] = []
   private readonly channel: Duplex
 
-  constructor(child: ChildProcess, pidNamespace: boolean, netNamespace: boolean, group: MemoryCgroup | null, maxMessageBytes: number) {
+  constructor(
+    child: ChildProcess,
+    pidNamespace: boolean,
+    netNamespace: boolean,
+    group: MemoryCgroup | null,
+    maxMessageBytes: number,
+    root: MountRoot | null,
+    writePaths: string[]
+  ) {
     this.child = child
+    this.root = root
+    this.writePaths = writePaths
     this.pidNamespace = pidNamespace
     this.netNamespace = netNamespace
     this.group = group
@@ -176,6 +220,7 @@ class HardenedHandle implements ProcessHandle {
     }
     const oomKilled = this.group?.oomKilled() ?? false
     await this.group?.remove()
+    this.root?.remove()
     this.exited = { exitCode, signal: exitSignal, oomKilled }
     for (const listener of this.exitListeners) listener(this.exited)
   }
@@ -185,7 +230,9 @@ class HardenedHandle implements ProcessHandle {
     // unshare → namespace init (sh) → node, or without namespaces: sh → node
     const shell = this.pidNamespace ? childrenOf(this.child.pid)[0] : this.child.pid
     const node = shell === undefined ? undefined : childrenOf(shell)[0]
-    if (node !== undefined) this.nodePid = node
+    // Before the last exec, the shell's child is still a wrapper (mount, unshare --root, setpriv): not Node yet.
+    if (node === undefined || WRAPPERS.has(commOf(node))) return undefined
+    this.nodePid = node
     return node
   }
 
@@ -259,6 +306,7 @@ class HardenedHandle implements ProcessHandle {
     if (this.pidNamespace && childPidNs && childPidNs !== hostPidNs) {
       layers.push({ layer: 'signals', status: 'enforced', mechanism: 'PID namespace (unshare --pid)', evidence: `/proc/${pid}/ns/pid is ${childPidNs}, host is ${hostPidNs}` })
     }
+    if (this.root) layers.push(...verifyMountLayer(pid, this.root, this.writePaths))
     if (this.group) {
       const limit = this.group.readLimitBytes()
       const joined = this.group.pids().includes(pid)
@@ -270,6 +318,16 @@ class HardenedHandle implements ProcessHandle {
       })
     }
     return layers
+  }
+}
+
+const WRAPPERS = new Set(['sh', 'mount', 'unshare', 'setpriv', ''])
+
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
+  } catch {
+    return ''
   }
 }
 

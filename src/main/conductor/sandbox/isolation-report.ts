@@ -11,6 +11,10 @@ export interface ReportInput {
   pid: number
   verified: IsolationLayer[]
   selfTest: SelfTest
+  /** The path the read probes target, whether it exists on the host, and whether node:sqlite left a file outside scratch. */
+  probeReadPath?: string
+  probeReadExistsOnHost?: boolean
+  writeProbeLeaked?: boolean
   policy: SandboxPolicy
   limits: SandboxLimits
   envKeys: string[]
@@ -31,6 +35,37 @@ function permissionLayer(
     return { layer, status: 'advisory', mechanism: 'Node permission model', evidence: `self-test ${what} before plugin load: ${observed}` }
   }
   return { layer, status: 'unavailable', mechanism: 'none', evidence: `self-test ${what} before plugin load: ${observed}` }
+}
+
+/** Did a self-test probe fail the way an absent / read-only path fails (not the permission model)? */
+const sqliteFailed = (outcome: string | undefined): boolean => outcome !== undefined && outcome !== 'opened' && outcome !== 'created'
+
+/**
+ * Filesystem layers: `enforced` only when the host verified the private root from /proc AND the self-test,
+ * before plugin code, found the probe path absent through a symlink and through node:sqlite (both slip past
+ * the permission model), and node:sqlite could not create a file outside scratch. Otherwise the permission
+ * model's `advisory`, with the gaps the self-test saw in the evidence.
+ */
+function filesystemLayers(input: ReportInput): IsolationLayer[] {
+  const { selfTest, policy, verified } = input
+  const unrestricted = policy.unrestrictedFilesystem === true
+  const read = permissionLayer('filesystem-read', unrestricted, selfTest.fsRead, 'read outside the allow-list')
+  const write = permissionLayer('filesystem-write', unrestricted, selfTest.fsWrite, 'write outside scratch')
+  if (unrestricted) return [read, write]
+  const probe = input.probeReadPath ?? 'the probe path'
+  const onHost = input.probeReadExistsOnHost === false ? ' (absent on the host too: weak probe)' : ' (present on the host)'
+  const readSeen = `self-test before plugin load: ${probe}${onHost} via a symlink in scratch: ${selfTest.fsSymlink ?? 'not probed'}; node:sqlite read-only open: ${selfTest.sqliteRead ?? 'not probed'}`
+  const writeSeen = `self-test before plugin load: node:sqlite create outside scratch: ${selfTest.sqliteCreate ?? 'not probed'}; host found ${input.writeProbeLeaked ? 'the file created (removed it)' : 'no file'}`
+  const readHeld = selfTest.fsSymlink === 'ENOENT' && sqliteFailed(selfTest.sqliteRead) && input.probeReadExistsOnHost !== false
+  const writeHeld = sqliteFailed(selfTest.sqliteCreate) && input.writeProbeLeaked !== true && selfTest.fsWrite !== 'writable'
+  const mountRead = verified.find((layer) => layer.layer === 'filesystem-read')
+  const mountWrite = verified.find((layer) => layer.layer === 'filesystem-write')
+  const combine = (base: IsolationLayer, mount: IsolationLayer | undefined, held: boolean, seen: string): IsolationLayer => {
+    if (mount?.status === 'enforced' && held) return { ...mount, evidence: `${mount.evidence}; ${seen}; ${base.evidence}` }
+    const why = mount ? `private root not confirmed (${mount.evidence}); ` : 'no private root; '
+    return { ...base, evidence: `${base.evidence}; ${why}${seen}` }
+  }
+  return [combine(read, mountRead, readHeld, readSeen), combine(write, mountWrite, writeHeld, writeSeen)]
 }
 
 export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
@@ -69,9 +104,8 @@ export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
     layers.push({ layer: 'network', status: 'unavailable', mechanism: 'none', evidence: `self-test connect to 127.0.0.1: ${selfTest.network}` })
   }
 
+  layers.push(...filesystemLayers(input))
   layers.push(
-    permissionLayer('filesystem-read', policy.unrestrictedFilesystem === true, selfTest.fsRead, 'read outside the allow-list'),
-    permissionLayer('filesystem-write', policy.unrestrictedFilesystem === true, selfTest.fsWrite, 'write outside scratch'),
     permissionLayer('child-processes', policy.childProcesses, selfTest.childProcess, 'spawn'),
     permissionLayer('workers', policy.workers, selfTest.worker, 'new Worker')
   )

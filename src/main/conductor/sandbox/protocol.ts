@@ -26,7 +26,13 @@ export const SelfTestSchema = z.object({
   /** V8's heap size limit as the child reads it back, in bytes. */
   heapLimitBytes: z.number(),
   /** Names of the environment variables the child sees. */
-  envKeys: z.array(z.string())
+  envKeys: z.array(z.string()),
+  /** Reading the probe path through a symlink in scratch (the permission model does not follow links): `ENOENT` when the path is absent. */
+  fsSymlink: z.optional(z.string()),
+  /** node:sqlite opening the probe read path read-only (it bypasses the permission model): `opened`, or why not. */
+  sqliteRead: z.optional(z.string()),
+  /** node:sqlite creating a database at the probe write path: `created`, or why not. */
+  sqliteCreate: z.optional(z.string())
 })
 export type SelfTest = z.infer<typeof SelfTestSchema>
 
@@ -40,6 +46,8 @@ export const InitMessageSchema = z.object({
   /** Where the self-test tries to read and write (paths the policy denies), and the host pid to signal. */
   probeReadPath: z.string(),
   probeWritePath: z.string(),
+  /** A symlink in scratch, made by the host, pointing at `probeReadPath`. */
+  probeLinkPath: z.optional(z.string()),
   hostPid: z.number(),
   /** Largest frame the host accepts; the child splits batches and refuses bigger outputs below it. */
   maxMessageBytes: z.optional(z.number()),

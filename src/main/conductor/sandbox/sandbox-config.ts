@@ -20,6 +20,12 @@ export const SandboxConfigSchema = z.object({
   onUnenforceablePolicy: z.enum(['use-hardened', 'refuse']).default('use-hardened'),
   /** Largest single message a sandbox may send the host; a bigger one gets the sandbox killed. */
   maxMessageBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+  /**
+   * Hardened host: run each sandbox in a private read-only root (mount namespace, capabilities dropped) where
+   * the machine allows it. Off, or where mounts are not allowed, files are guarded only by Node's permission
+   * model and reported `advisory`.
+   */
+  mountNamespace: z.boolean().default(true),
   /** Override of the child entry script (default: built `sandbox-host.js`, else the source file). */
   hostScriptPath: z.string().optional()
 })

@@ -3,7 +3,7 @@
  * its resource monitor, scratch dir and isolation report. Turns every way a child can fail (limit, deadline,
  * crash, garbage on the channel) into a result status and one `SandboxExit`; never throws for the plugin.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { ConductorError } from '../../../shared/errors.ts'
@@ -130,6 +130,12 @@ export class SandboxInstance {
     const o = this.options
     this.setState('starting')
     this.scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
+    // Self-test probes: a symlink in scratch to a path the policy denies (the permission model does not follow
+    // links), and a path outside scratch that node:sqlite must fail to create.
+    const probeReadPath = '/etc/passwd'
+    const probeLinkPath = join(this.scratchDir, '.conductor-probe-link')
+    const probeWritePath = join(dirname(this.scratchDir), `conductor-write-probe-${process.pid}-${o.instanceId.replace(/\W/g, '_')}`)
+    symlinkSync(probeReadPath, probeLinkPath)
     const spec = spawnSpecFor({ instanceId: o.instanceId, modulePath: o.modulePath, policy: o.policy, hostScript: o.hostScript, scratchDir: this.scratchDir, memoryMb: o.limits.memoryMb, maxMessageBytes: o.maxMessageBytes })
     try {
       this.handle = await o.host.spawn(spec)
@@ -154,8 +160,9 @@ export class SandboxInstance {
       modulePath: o.modulePath,
       pluginConfig: o.pluginConfig,
       outputBytes: o.limits.outputBytes,
-      probeReadPath: '/etc/passwd',
-      probeWritePath: join(dirname(this.scratchDir), `conductor-write-probe-${process.pid}-${o.instanceId.replace(/\W/g, '_')}`),
+      probeReadPath,
+      probeWritePath,
+      probeLinkPath,
       hostPid: process.pid,
       maxMessageBytes: o.maxMessageBytes,
       ...(o.probePort === undefined ? {} : { probePort: o.probePort }),
@@ -163,6 +170,10 @@ export class SandboxInstance {
     })
     const message = await ready
     clearTimeout(startTimer)
+    rmSync(probeLinkPath, { force: true })
+    // Where only the permission model stands, node:sqlite really creates the probe file: note it, remove it.
+    const writeProbeLeaked = existsSync(probeWritePath)
+    if (writeProbeLeaked) rmSync(probeWritePath, { force: true })
     if ('exited' in message) {
       return err(
         startFailure({
@@ -180,6 +191,9 @@ export class SandboxInstance {
       pid: handle.pid ?? -1,
       verified: handle.verify(),
       selfTest: message.selfTest,
+      probeReadPath,
+      probeReadExistsOnHost: existsSync(probeReadPath),
+      writeProbeLeaked,
       policy: o.policy,
       limits: o.limits,
       envKeys: Object.keys(spec.env),

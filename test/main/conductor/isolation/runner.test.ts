@@ -2,7 +2,7 @@
  * The runner's ordinary behaviour on real processes: the seed check, ad-hoc code, plugin lifecycle, samples,
  * metrics, misuse, and an isolation report that matches what the test itself observes from outside.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
 import { metricsRegistry } from '../../../../src/main/conductor/metrics.ts'
@@ -146,7 +146,15 @@ describe('isolation report', () => {
       expect(Number(readFileSync(`/sys/fs/cgroup/memory${path}/memory.limit_in_bytes`, 'utf8'))).toBe(96 * 1024 * 1024)
     }
     expect(layer(isolation, 'heap').status).toBe('enforced')
-    expect(layer(isolation, 'filesystem-read').status).toBe('advisory')
+    // The permission model alone is advisory; enforced needs the private root, checked here from outside.
+    const fsRead = layer(isolation, 'filesystem-read')
+    expect(['enforced', 'advisory']).toContain(fsRead.status)
+    if (fsRead.status === 'enforced') {
+      expect(namespaceOf(hostPid, 'mnt')).not.toBe(namespaceOf('self', 'mnt'))
+      expect(existsSync(`/proc/${hostPid}/root/etc/passwd`)).toBe(false)
+      expect(existsSync(`/proc/${hostPid}/root${hostilePlugin}`)).toBe(true)
+      expect(layer(isolation, 'filesystem-write').status).toBe('enforced')
+    }
     expect(layer(isolation, 'environment').status).toBe('enforced')
     const caps = await runner.capabilities()
     expect(caps.map((l) => l.layer)).toEqual(expect.arrayContaining(['process', 'network', 'cgroup-memory', 'filesystem-write']))

@@ -81,6 +81,21 @@ export function startEarlyProbes(): Promise<Pick<SelfTest, 'network' | 'childPro
   )
 }
 
+/** node:sqlite opens files without asking the permission model: try the read and write probe paths. */
+function probeSqlite(init: InitMessage): { sqliteRead: string; sqliteCreate: string } {
+  const sqlite = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite') | undefined
+  if (!sqlite) return { sqliteRead: 'no node:sqlite', sqliteCreate: 'no node:sqlite' }
+  const open = (path: string, readOnly: boolean, success: string): string => {
+    try {
+      new sqlite.DatabaseSync(path, { readOnly }).close()
+      return success
+    } catch (cause) {
+      return cause instanceof Error ? cause.message : String(cause)
+    }
+  }
+  return { sqliteRead: open(init.probeReadPath, true, 'opened'), sqliteCreate: open(init.probeWritePath, false, 'created') }
+}
+
 export async function runSelfTest(init: InitMessage, early: ReturnType<typeof startEarlyProbes>): Promise<SelfTest> {
   const fsRead = attempt(() => readFileSync(init.probeReadPath), 'readable')
   const fsWrite = attempt(() => {
@@ -88,6 +103,9 @@ export async function runSelfTest(init: InitMessage, early: ReturnType<typeof st
     rmSync(init.probeWritePath, { force: true })
   }, 'writable')
   const signalHost = attempt(() => process.kill(init.hostPid, 0), 'reachable')
+  const linkPath = init.probeLinkPath
+  const fsSymlink = linkPath === undefined ? undefined : attempt(() => readFileSync(linkPath), 'readable')
+  const sqlite = probeSqlite(init)
   const probes = await early
   // The host's own listener (capability probe only): the strongest evidence, since the host counts connections.
   const network = init.probePort === undefined ? probes.network : await probeConnect(init.probePort)
@@ -100,6 +118,8 @@ export async function runSelfTest(init: InitMessage, early: ReturnType<typeof st
     nativeCode: probes.nativeCode,
     signalHost,
     heapLimitBytes: getHeapStatistics().heap_size_limit,
-    envKeys: Object.keys(process.env).sort()
+    envKeys: Object.keys(process.env).sort(),
+    ...(fsSymlink === undefined ? {} : { fsSymlink }),
+    ...sqlite
   }
 }

@@ -1,0 +1,272 @@
+/**
+ * The mount-namespace filesystem layer of the hardened host. Each sandbox gets a private root: an empty
+ * skeleton directory (mountpoints only) bound read-only onto itself, with read-only binds of exactly what
+ * the child needs (the Node binary and the shared libraries `ldd` lists, `setpriv`, the host script and its
+ * deps, the plugin folder, granted read paths), a writable bind of the scratch dir, a fresh read-only /proc
+ * for its PID namespace and /dev/{null,zero,urandom}. All mounts are made by one `mount -a -T <fstab>` inside
+ * the new mount namespace (nothing appears on the host), then `unshare --root` chroots into it and `setpriv`
+ * drops every capability (bounding set emptied, no_new_privs) before Node starts, so nothing inside can
+ * remount, unmount or chroot out. Paths keep their host names inside, so allow-lists and module paths match.
+ */
+import { spawn } from 'node:child_process'
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmdirSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+
+/** What the layer needs from the machine, found once per Node binary. */
+export interface MountTools {
+  mountPath: string
+  unsharePath: string
+  setprivPath: string
+  /** Absolute paths (as the loader opens them) of the Node binary, `setpriv` and their shared libraries. */
+  runtimeFiles: string[]
+  /** Whole folders the runtime needs (Electron's own folder: resources, ICU data, snapshots). */
+  runtimeDirs: string[]
+}
+
+export interface MountRootInput {
+  tools: MountTools
+  /** Read-only: host script and deps, plugin folder, granted paths. Missing paths are skipped. */
+  readPaths: string[]
+  /** Writable: the scratch dir. */
+  writePaths: string[]
+  /** A plugin granted child processes also sees the system binaries and libraries (/usr, /bin, /lib…), read-only. */
+  systemRuntime: boolean
+}
+
+export interface MountRoot {
+  rootDir: string
+  fstabPath: string
+  /** Number of bind mounts, for the evidence. */
+  bindCount: number
+  /** Removes the skeleton without following anything: only the empty dirs and files it created. */
+  remove(): void
+}
+
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']
+const DEVICES = ['/dev/null', '/dev/zero', '/dev/urandom']
+
+/** fstab fields escape space, tab, newline and backslash as octal. */
+function escapeField(path: string): string {
+  return path.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)
+}
+
+function findTool(name: string): string | null {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    const path = join(dir, name)
+    try {
+      accessSync(path, constants.X_OK)
+      return path
+    } catch {
+      // not here
+    }
+  }
+  return null
+}
+
+function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    child.on('error', (cause) => done({ code: null, out: cause.message }))
+    child.on('close', (code) => done({ code, out: out.trim() }))
+  })
+}
+
+/** Shared libraries of a binary, as `ldd` lists them (the loader included); null when one is missing. */
+async function sharedLibraries(binary: string, env: Record<string, string>): Promise<string[] | null> {
+  const { code, out } = await run('ldd', [binary], env)
+  if (code !== 0) return /not a dynamic executable/.test(out) ? [] : null
+  const files: string[] = []
+  for (const line of out.split('\n')) {
+    if (line.includes('not found')) return null
+    const match = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line)
+    if (match) files.push(match[1]!)
+  }
+  return files
+}
+
+/** Finds mount, unshare, setpriv and the runtime's files; null (with why) when something is missing. */
+export async function findMountTools(nodePath: string, extraEnv: Record<string, string>): Promise<{ tools: MountTools | null; why: string }> {
+  const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', ...extraEnv }
+  const mountPath = findTool('mount')
+  const unsharePath = findTool('unshare')
+  const setprivPath = findTool('setpriv')
+  if (!mountPath || !unsharePath || !setprivPath) return { tools: null, why: 'mount, unshare or setpriv (util-linux) not found' }
+  const [nodeLibs, setprivLibs] = await Promise.all([sharedLibraries(nodePath, env), sharedLibraries(setprivPath, env)])
+  if (!nodeLibs || !setprivLibs) return { tools: null, why: `ldd could not list the libraries of ${nodePath} or setpriv` }
+  const runtimeFiles = [...new Set([resolve(nodePath), setprivPath, ...nodeLibs, ...setprivLibs])]
+  // Electron run as Node needs its own folder (resources, ICU data, V8 snapshots), not only its libraries.
+  const runtimeDirs = extraEnv['ELECTRON_RUN_AS_NODE'] ? [dirname(resolve(nodePath))] : []
+  return { tools: { mountPath, unsharePath, setprivPath, runtimeFiles, runtimeDirs }, why: '' }
+}
+
+interface Bind {
+  source: string
+  target: string
+  writable: boolean
+  device: boolean
+}
+
+const covers = (dir: string, path: string): boolean => path === dir || path.startsWith(`${dir}/`)
+
+/** Builds the skeleton and the fstab for one sandbox. Synchronous and cheap (a few dozen fs calls). */
+export function prepareMountRoot(input: MountRootInput): MountRoot {
+  const base = mkdtempSync(join(tmpdir(), 'conductor-root-'))
+  const rootDir = join(base, 'root')
+  mkdirSync(rootDir, { mode: 0o755 })
+  const created: string[] = []
+  const ensureDir = (path: string): void => {
+    const inside = join(rootDir, path)
+    if (existsSync(inside)) return
+    ensureDir(dirname(path))
+    mkdirSync(inside, { mode: 0o755 })
+    created.push(inside)
+  }
+  const ensureFile = (path: string): void => {
+    const inside = join(rootDir, path)
+    if (existsSync(inside)) return
+    ensureDir(dirname(path))
+    writeFileSync(inside, '', { mode: 0o644 })
+    created.push(inside)
+  }
+
+  const binds: Bind[] = []
+  const systemDirs = input.systemRuntime ? SYSTEM_DIRS.filter((dir) => existsSync(dir)) : []
+  for (const dir of systemDirs) {
+    if (lstatSync(dir).isSymbolicLink()) {
+      // Merged /usr: /bin -> usr/bin and so on; the same relative link inside resolves within the root.
+      symlinkSync(readlinkSync(dir), join(rootDir, dir))
+      created.push(join(rootDir, dir))
+    } else binds.push({ source: dir, target: dir, writable: false, device: false })
+  }
+  const underSystem = (path: string): boolean => systemDirs.some((dir) => covers(dir, path))
+  const writable = input.writePaths.map((path) => resolve(path))
+  const readable = [...input.tools.runtimeDirs, ...input.tools.runtimeFiles, ...input.readPaths].map((path) => resolve(path))
+  for (const path of readable) {
+    if (underSystem(path) || writable.includes(path) || !existsSync(path)) continue
+    binds.push({ source: path, target: path, writable: false, device: false })
+  }
+  for (const path of writable) if (existsSync(path)) binds.push({ source: path, target: path, writable: true, device: false })
+  for (const device of DEVICES) if (existsSync(device)) binds.push({ source: device, target: device, writable: false, device: true })
+
+  // Parents before children; a read-only path already inside another read-only bind adds nothing.
+  binds.sort((a, b) => a.target.length - b.target.length)
+  const kept: Bind[] = []
+  for (const bind of binds) {
+    if (kept.some((k) => k.target === bind.target)) continue
+    if (!bind.writable && kept.some((k) => !k.writable && !k.device && covers(k.target, bind.target))) continue
+    kept.push(bind)
+  }
+  for (const bind of kept) {
+    if (statSync(bind.source).isDirectory()) ensureDir(bind.target)
+    else ensureFile(bind.target)
+  }
+  ensureDir('/proc')
+  ensureDir('/tmp')
+
+  const line = (source: string, target: string, type: string, options: string): string =>
+    `${escapeField(source)} ${escapeField(join(rootDir, target))} ${type} ${options} 0 0`
+  const lines = [
+    // The skeleton itself, read-only: nothing can be created outside the writable binds.
+    line(rootDir, '/', 'none', 'bind,ro,nosuid,nodev'),
+    ...kept.map((bind) => line(bind.source, bind.target, 'none', bind.writable ? 'bind,nosuid,nodev' : bind.device ? 'bind,ro,nosuid' : 'bind,ro,nosuid,nodev')),
+    // A fresh /proc for the sandbox's PID namespace, read-only (uid 0 may write some sysctls without capabilities).
+    line('proc', '/proc', 'proc', 'ro,nosuid,nodev,noexec')
+  ]
+  const fstabPath = join(base, 'fstab')
+  writeFileSync(fstabPath, `${lines.join('\n')}\n`)
+
+  return {
+    rootDir,
+    fstabPath,
+    bindCount: kept.length,
+    remove(): void {
+      // Never recursive: should a bind still be mounted (it cannot be, the namespace is gone), rmdir/unlink
+      // fail with EBUSY instead of deleting what it shows.
+      for (const path of [...created].reverse()) {
+        try {
+          if (lstatSync(path).isDirectory()) rmdirSync(path)
+          else unlinkSync(path)
+        } catch {
+          // left behind; harmless empty entry
+        }
+      }
+      for (const path of [fstabPath]) {
+        try {
+          unlinkSync(path)
+        } catch {
+          // already gone
+        }
+      }
+      for (const dir of [rootDir, base]) {
+        try {
+          rmdirSync(dir)
+        } catch {
+          // not empty or gone
+        }
+      }
+    }
+  }
+}
+
+/** Prefix of the shell line that mounts the fstab given as "$1" inside the new namespace. */
+export function mountScript(tools: MountTools): string {
+  return `${tools.mountPath} -a -T "$1" || exit 122; shift; `
+}
+
+/** The exec chain after the mounts: chroot + working dir, then drop every capability, then `command`. */
+export function enterRoot(tools: MountTools, root: MountRoot, cwd: string, command: string[]): string[] {
+  return [
+    tools.unsharePath,
+    `--root=${root.rootDir}`,
+    `--wd=${cwd}`,
+    tools.setprivPath,
+    '--bounding-set=-all',
+    '--inh-caps=-all',
+    '--no-new-privs',
+    '--',
+    ...command
+  ]
+}
+
+const probeScript =
+  "const fs=require('fs');const t=(f)=>{try{f();return 'ok'}catch(e){return e.code}};" +
+  "const cap=fs.readFileSync('/proc/self/status','utf8').match(/CapEff:\\s*(\\w+)/)[1];" +
+  "console.log(JSON.stringify({read:t(()=>fs.readFileSync('/etc/passwd')),write:t(()=>fs.writeFileSync('/conductor-probe','x')),cap}))"
+
+export interface MountProbe {
+  tools: MountTools | null
+  evidence: string
+}
+
+/**
+ * Detects the layer by trying it once: Node runs (without the permission model) in a private root built as
+ * for a sandbox, and must find /etc/passwd absent, / read-only and no effective capability.
+ */
+export async function probeMountLayer(namespacePrefix: string[], nodePath: string, extraEnv: Record<string, string>): Promise<MountProbe> {
+  const found = await findMountTools(nodePath, extraEnv)
+  if (!found.tools) return { tools: null, evidence: found.why }
+  const tools = found.tools
+  const root = prepareMountRoot({ tools, readPaths: [], writePaths: [], systemRuntime: false })
+  try {
+    const command = [
+      ...namespacePrefix,
+      '--mount', '--net', '--pid', '--fork', '--kill-child',
+      '/bin/sh', '-c', `${mountScript(tools)}"$@"`, 'sh', root.fstabPath,
+      ...enterRoot(tools, root, '/', [nodePath, '-e', probeScript])
+    ]
+    const { code, out } = await run(tools.unsharePath, command, { PATH: '/usr/bin:/bin', ...extraEnv })
+    const seen = /\{.*\}/.exec(out)?.[0]
+    const result = seen ? (JSON.parse(seen) as { read: string; write: string; cap: string }) : null
+    if (code !== 0 || !result) return { tools: null, evidence: `private root could not be entered (exit ${code}): ${out.slice(0, 300)}` }
+    if (result.read !== 'ENOENT' || result.write !== 'EROFS' || !/^0+$/.test(result.cap)) {
+      return { tools: null, evidence: `private root probe saw /etc/passwd: ${result.read}, write /: ${result.write}, CapEff ${result.cap}` }
+    }
+    return { tools, evidence: `probe Node in a private root: /etc/passwd ${result.read}, write / ${result.write}, CapEff ${result.cap}` }
+  } finally {
+    root.remove()
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The two holes in Node's permission model (a symlink inside an allowed folder that points outside; node:sqlite
+ * opening and creating files anywhere) are closed by the hardened host's private root, and the report says so
+ * from evidence. With the layer switched off the same plugin gets through, and the report says `advisory`.
+ */
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { DatabaseSync } from 'node:sqlite'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
+import type { IsolationLayer } from '../../../../src/shared/sandbox.ts'
+import { hostilePlugin, request } from './helpers.ts'
+
+const config = { killGraceMs: 300, cancelGraceMs: 300 }
+let outside: string
+let pluginDir: string
+let plugin: string
+let secret: string
+let secretDb: string
+const runners: IsolatedPluginRunner[] = []
+
+/** A runner with one instance of the hostile plugin copied into a folder that holds a symlink to the secret. */
+async function startIn(runner: IsolatedPluginRunner): Promise<IsolationLayer[]> {
+  runners.push(runner)
+  const started = await runner.start(plugin, 'escape')
+  if (!started.ok) throw new Error(`start failed: ${JSON.stringify(started.error)}`)
+  return started.value.isolation
+}
+
+const layer = (layers: IsolationLayer[], name: IsolationLayer['layer']) => layers.find((l) => l.layer === name)!
+
+beforeAll(() => {
+  outside = mkdtempSync(join(tmpdir(), 'conductor-outside-'))
+  secret = join(outside, 'secret.txt')
+  writeFileSync(secret, 'host secret')
+  secretDb = join(outside, 'secret.db')
+  const db = new DatabaseSync(secretDb)
+  db.exec("CREATE TABLE loot (x TEXT); INSERT INTO loot VALUES ('host secret')")
+  db.close()
+  pluginDir = mkdtempSync(join(tmpdir(), 'conductor-plugin-'))
+  plugin = join(pluginDir, 'index.mjs')
+  copyFileSync(hostilePlugin, plugin)
+  symlinkSync(secret, join(pluginDir, 'leak.txt'))
+})
+
+afterAll(async () => {
+  for (const runner of runners) await runner.close()
+  rmSync(outside, { recursive: true, force: true })
+  rmSync(pluginDir, { recursive: true, force: true })
+})
+
+describe('filesystem escapes past the permission model', () => {
+  describe('with the private root (default)', () => {
+    const runner = new IsolatedPluginRunner(config)
+    let isolation: IsolationLayer[] = []
+    beforeAll(async () => {
+      isolation = await startIn(runner)
+    })
+
+    it('reports both filesystem layers enforced, with the self-test evidence', () => {
+      const read = layer(isolation, 'filesystem-read')
+      const write = layer(isolation, 'filesystem-write')
+      expect(read.status).toBe('enforced')
+      expect(read.evidence).toMatch(/via a symlink in scratch: ENOENT/)
+      expect(read.evidence).toMatch(/CapEff 0+,/)
+      expect(write.status).toBe('enforced')
+      expect(write.evidence).toMatch(/node:sqlite create outside scratch: unable to open/)
+    })
+
+    it('does not read a secret through a symlink inside the plugin folder', async () => {
+      const result = await runner.execute('escape', request('read', { path: join(pluginDir, 'leak.txt') }))
+      expect(result.status).not.toBe('ok')
+      if (result.status === 'error' || result.status === 'denied') expect(['ENOENT', 'ERR_ACCESS_DENIED']).toContain(result.error.code)
+      expect(JSON.stringify(result)).not.toContain('host secret')
+    })
+
+    it('does not let node:sqlite create a database outside scratch', async () => {
+      const target = join(outside, 'outside.db')
+      const result = await runner.execute('escape', request('sqlite-create', { path: target }))
+      expect(result.status).toBe('error')
+      expect(existsSync(target)).toBe(false)
+    })
+
+    it('does not let node:sqlite read a database outside the allow-list', async () => {
+      const result = await runner.execute('escape', request('sqlite-read', { path: secretDb }))
+      expect(result.status).toBe('error')
+      expect(JSON.stringify(result)).not.toContain('host secret')
+    })
+  })
+
+  describe('with the private root switched off (mountNamespace: false)', () => {
+    const runner = new IsolatedPluginRunner({ ...config, mountNamespace: false })
+    let isolation: IsolationLayer[] = []
+    beforeAll(async () => {
+      isolation = await startIn(runner)
+    })
+
+    it('reports the filesystem layers advisory and names the gaps its self-test saw', () => {
+      const read = layer(isolation, 'filesystem-read')
+      const write = layer(isolation, 'filesystem-write')
+      expect(read.status).toBe('advisory')
+      expect(read.evidence).toMatch(/via a symlink in scratch: readable/)
+      expect(write.status).toBe('advisory')
+      expect(write.evidence).toMatch(/node:sqlite create outside scratch: created; host found the file created/)
+    })
+
+    it('lets the symlink escape through, which is why the layer is only advisory', async () => {
+      const result = await runner.execute('escape', request('read', { path: join(pluginDir, 'leak.txt') }))
+      expect(result.status === 'ok' && result.output).toBe('host secret')
+    })
+
+    it('lets node:sqlite read a database outside the allow-list', async () => {
+      const result = await runner.execute('escape', request('sqlite-read', { path: secretDb }))
+      expect(result.status === 'ok' && result.output).toEqual(['host secret'])
+    })
+  })
+})
