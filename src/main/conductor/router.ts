@@ -243,7 +243,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
 
   private plan(input: unknown, startedAt: number): PlanResult {
     const plan = planRoute(input, this.ctx)
-    this.metrics.routingSeconds.observe((performance.now() - startedAt) / 1000)
+    this.metrics.observeRouting((performance.now() - startedAt) / 1000)
     if (plan.ok) this.stats.ruleHit(plan.value.ruleId)
     return plan
   }

@@ -3,13 +3,15 @@
  * end-to-end latency histograms, breaker state gauges, in-flight per instance, dead-letter hand-offs.
  * Registered into the shared `metricsRegistry` by default; tests may pass their own `new Registry()`.
  *
- * Hot path: prom-client hashes the label set on every `inc`/`set`, which cost more than routing itself. So
- * request counts are plain numbers in nested maps copied into the counter at scrape time (`collect`), the
- * in-flight gauge reads the router's own map at scrape time, and histogram children are looked up once.
+ * Hot path: prom-client hashes the label set on every `inc`/`set`/`observe`, which cost more than routing
+ * itself. So request counts are plain numbers in nested maps copied into the counter at scrape time
+ * (`collect`), the in-flight gauge reads the router's own map at scrape time, and the two latency histograms
+ * are `LatencyHistogram`s (same exposition, children looked up once, `observe` is a few additions).
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { BreakerState } from '../../../shared/routing.ts'
 import { metricsRegistry } from '../metrics.ts'
+import { LatencyHistogram, type LatencyChild } from './latency-histogram.ts'
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, 'forced-open': 3 }
 
@@ -21,13 +23,15 @@ export type InFlightSource = () => Iterable<{ platform: string; instance: string
 export interface RoutingMetrics {
   readonly registry: Registry
   requests: Counter<'platform' | 'rule' | 'outcome'>
-  routingSeconds: Histogram<never>
-  endToEndSeconds: Histogram<'platform' | 'outcome'>
+  routingSeconds: LatencyHistogram
+  endToEndSeconds: LatencyHistogram<'platform' | 'outcome'>
   breakerState: Gauge<'platform'>
   inFlight: Gauge<'platform' | 'instance'>
   dlqHandOffs: Counter<'platform' | 'result'>
   setBreakerState(platform: string, state: BreakerState): void
   countRequest(platform: string, rule: string, outcome: Outcome): void
+  /** Time to validate, sanitize and match a rule. */
+  observeRouting(seconds: number): void
   observeEndToEnd(platform: string, outcome: 'ok' | 'failed', seconds: number): void
   /** Where the in-flight gauge reads from; the router sets it. */
   setInFlightSource(source: InFlightSource): void
@@ -59,13 +63,13 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
       for (const [platform, rules] of counts) for (const [rule, outcomes] of rules) for (const [outcome, n] of outcomes) this.inc({ platform, rule, outcome }, n)
     }
   })
-  const routingSeconds = new Histogram({
+  const routingSeconds = new LatencyHistogram({
     name: 'conductor_router_routing_seconds',
     help: 'Time to validate, sanitize and match a rule',
     buckets: [0.000_005, 0.000_01, 0.000_02, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005],
     registers: [registry]
   })
-  const endToEndSeconds = new Histogram({
+  const endToEndSeconds = new LatencyHistogram({
     name: 'conductor_router_end_to_end_seconds',
     help: 'From receipt to answer, per platform and outcome',
     labelNames: ['platform', 'outcome'] as const,
@@ -94,7 +98,8 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
     labelNames: ['platform', 'result'] as const,
     registers: [registry]
   })
-  const endToEndChildren = new Map<string, { ok: Histogram.Internal<never>; failed: Histogram.Internal<never> }>()
+  const routingChild = routingSeconds.labels()
+  const endToEndChildren = new Map<string, { ok: LatencyChild; failed: LatencyChild }>()
   return {
     registry,
     requests,
@@ -112,6 +117,9 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
       let outcomes = rules.get(rule)
       if (outcomes === undefined) rules.set(rule, (outcomes = new Map()))
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
+    },
+    observeRouting(seconds) {
+      routingChild.observe(seconds)
     },
     observeEndToEnd(platform, outcome, seconds) {
       let children = endToEndChildren.get(platform)

@@ -138,13 +138,32 @@ function cleanObject(value: Record<string, unknown>, path: string, depth: number
 
 const KNOWN_FIELDS = new Set(['id', 'type', 'content', 'metadata', 'target'])
 
-/** An own data property of the request, or `accessor` for a getter/setter (never invoked). */
-function field(record: object, key: string): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(record, key)
-  if (descriptor === undefined) return undefined
-  return 'value' in descriptor ? descriptor.value : ACCESSOR
+// The same rules as `RouteRequestInputSchema` (kept beside it: a field that fails here is simply re-checked by
+// the schema, so these may only ever be stricter, never looser).
+const ID_SHAPE = /^[A-Za-z0-9._:-]{1,128}$/
+const TYPE_SHAPE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/
+const PLATFORM_SHAPE = /^[a-z][a-z0-9_-]{0,63}$/
+
+function isPlatformName(value: unknown): boolean {
+  return typeof value === 'string' && PLATFORM_SHAPE.test(value)
 }
-const ACCESSOR = Symbol('accessor')
+
+/** The cheap path: true when every scalar field is certainly what the schema accepts (no zod call needed). */
+interface Scalars {
+  id: string | undefined
+  type: string
+  content: string
+  target: string | string[] | undefined
+}
+
+function plainScalars(fields: { id: unknown; type: unknown; content: unknown; target: unknown }): fields is Scalars {
+  const { id, type, content, target } = fields
+  if (typeof content !== 'string' || typeof type !== 'string' || !TYPE_SHAPE.test(type)) return false
+  if (id !== undefined && (typeof id !== 'string' || !ID_SHAPE.test(id))) return false
+  if (target === undefined || isPlatformName(target)) return true
+  return Array.isArray(target) && target.length > 0 && target.every(isPlatformName)
+}
+
 
 /**
  * Validates, sanitizes and assigns an id. The metadata walk runs before anything serialises the value, so
@@ -157,25 +176,37 @@ export function validateRequest(input: unknown, limits: RequestLimits): Result<R
     }
     const record = input as Record<string, unknown>
     const unknown: string[] = []
+    // One descriptor read per own key: the values of the known fields, and which of them are accessors.
+    const values: Record<string, unknown> = {}
+    let accessors: Set<string> | null = null
     for (const key of Reflect.ownKeys(record)) {
       if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
         return { ok: false, error: badRequest([{ path: key, message: `the key "${key}" is not allowed (prototype pollution)` }]) }
       }
-      if (typeof key !== 'string' || !KNOWN_FIELDS.has(key)) unknown.push(String(key))
+      if (typeof key !== 'string' || !KNOWN_FIELDS.has(key)) {
+        unknown.push(String(key))
+        continue
+      }
+      const descriptor = Object.getOwnPropertyDescriptor(record, key)
+      if (descriptor === undefined) continue
+      if ('value' in descriptor) values[key] = descriptor.value
+      else (accessors ??= new Set()).add(key)
     }
     if (unknown.length > 0) return { ok: false, error: badRequest([{ path: '', message: `unknown field(s): ${unknown.join(', ')}` }]) }
-    for (const key of KNOWN_FIELDS) {
-      if (field(record, key) === ACCESSOR) return { ok: false, error: badRequest([{ path: key, message: 'accessor properties are not allowed' }]) }
+    if (accessors !== null) {
+      for (const key of KNOWN_FIELDS) {
+        if (accessors.has(key)) return { ok: false, error: badRequest([{ path: key, message: 'accessor properties are not allowed' }]) }
+      }
     }
     // Bound the work before normalising anything: a raw content longer than the whole payload limit is refused.
-    const rawContent = field(record, 'content')
+    const rawContent = values.content
     if (typeof rawContent === 'string' && rawContent.length > limits.payloadMaxBytes) {
       return { ok: false, error: badRequest([{ path: 'content', message: `longer than the ${limits.payloadMaxBytes}-byte payload limit (${rawContent.length} characters)` }]) }
     }
     // Metadata first: the shape check below would otherwise walk a cyclic or hostile object.
     const state: WalkState = { entries: 0, bytes: 2, issues: [], limits }
     let metadata: Record<string, unknown> = {}
-    const rawMetadata = field(record, 'metadata')
+    const rawMetadata = values.metadata
     if (rawMetadata !== undefined) {
       if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata) || !isPlainObject(rawMetadata)) {
         return { ok: false, error: badRequest([{ path: 'metadata', message: 'must be a plain object' }]) }
@@ -183,25 +214,33 @@ export function validateRequest(input: unknown, limits: RequestLimits): Result<R
       metadata = cleanObject(rawMetadata as Record<string, unknown>, 'metadata', 1, state)
       if (state.issues.length > 0) return { ok: false, error: badRequest(state.issues) }
     }
-    // Only the scalar fields go through zod: metadata was checked above and is not walked twice.
-    const shape = RouteRequestInputSchema.safeParse({ id: field(record, 'id'), type: field(record, 'type'), content: rawContent, target: field(record, 'target') })
-    if (!shape.success) {
-      const issues = shape.error.issues.map((issue) => ({
-        path: issue.path.map(String).join('.'),
-        message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message
-      }))
-      return { ok: false, error: badRequest(issues) }
+    // Only the scalar fields are checked here: metadata was checked above and is not walked twice. Well-formed
+    // fields pass a hand-written check; anything else goes through the zod schema, which names the problem.
+    const scalars = { id: values.id, type: values.type, content: rawContent, target: values.target }
+    let shape: Scalars
+    if (plainScalars(scalars)) {
+      shape = scalars
+    } else {
+      const parsed = RouteRequestInputSchema.safeParse(scalars)
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((issue) => ({
+          path: issue.path.map(String).join('.'),
+          message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message
+        }))
+        return { ok: false, error: badRequest(issues) }
+      }
+      shape = { id: parsed.data.id, type: parsed.data.type, content: parsed.data.content, target: parsed.data.target }
     }
-    const content = sanitizeString(shape.data.content)
+    const content = sanitizeString(shape.content)
     if (content === null) return { ok: false, error: badRequest([{ path: 'content', message: 'contains an unpaired UTF-16 surrogate' }]) }
     if (content.length > limits.contentMaxChars) {
       return { ok: false, error: badRequest([{ path: 'content', message: `longer than ${limits.contentMaxChars} characters (${content.length})` }]) }
     }
-    const target = shape.data.target === undefined ? undefined : [...new Set([shape.data.target].flat())]
+    const target = shape.target === undefined ? undefined : [...new Set([shape.target].flat())]
     if (target !== undefined && target.length > limits.targetMaxPlatforms) {
       return { ok: false, error: badRequest([{ path: 'target', message: `more than ${limits.targetMaxPlatforms} platforms` }]) }
     }
-    const request: RouteRequest = { id: shape.data.id ?? randomUUID(), type: shape.data.type, content, metadata }
+    const request: RouteRequest = { id: shape.id ?? randomUUID(), type: shape.type, content, metadata }
     if (target !== undefined) request.target = target
     // Serialise only when the cheap upper bound says the request might be over the limit.
     const bound = state.bytes + 3 * (request.id.length + request.type.length + content.length) + 16 * (target?.length ?? 0) + 128
