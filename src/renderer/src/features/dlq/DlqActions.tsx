@@ -4,6 +4,7 @@
  */
 import { useState } from 'react'
 import { ReasonDialog } from '../../components/ReasonDialog.tsx'
+import { useUsableFocus } from '../../hooks/use-usable-focus.ts'
 import { formatClock } from '../../lib/format.ts'
 import { useActions, useApp } from '../../store/use-app.ts'
 
@@ -13,8 +14,9 @@ export function DlqActions(): React.JSX.Element {
   const total = useApp((s) => s.dlq.page?.total ?? 0)
   const { retryEntries, discardEntries, previewBulk, applyBulk, cancelBulk } = useActions()
   const [discarding, setDiscarding] = useState(false)
+  const toolbar = useUsableFocus<HTMLDivElement>()
   return (
-    <div className="actions-bar" role="toolbar" aria-label="Dead-letter actions">
+    <div ref={toolbar} className="actions-bar" role="toolbar" aria-label="Dead-letter actions">
       <span className="muted">{selected.length} selected</span>
       <button type="button" className="primary" disabled={selected.length === 0} onClick={() => void retryEntries(selected)}>Retry selected</button>
       <button type="button" className="danger" disabled={selected.length === 0} onClick={() => setDiscarding(true)}>Discard selected…</button>

@@ -1,8 +1,9 @@
 /** One dead letter: the original (and edited) request, every attempt, every operator action, and actions. */
-import { useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { Badge } from '../../components/Badge.tsx'
 import { ReasonDialog } from '../../components/ReasonDialog.tsx'
 import { ErrorBox, Loading } from '../../components/States.tsx'
+import { useUsableFocus } from '../../hooks/use-usable-focus.ts'
 import { formatClock, formatMs } from '../../lib/format.ts'
 import { useActions, useApp } from '../../store/use-app.ts'
 
@@ -45,14 +46,34 @@ export function DlqDetail(): React.JSX.Element | null {
   const { closeDetail, retryEntries, discardEntries, openDetail, undoDiscard } = useActions()
   const [discarding, setDiscarding] = useState(false)
   const [editing, setEditing] = useState(false)
+  const heading = useRef<HTMLHeadingElement>(null)
+  const aside = useUsableFocus<HTMLElement>()
+  const id = detail?.id
+  // Opening an entry (click or Enter on its row) moves focus into the detail; closing gives it back to the row.
+  useEffect(() => {
+    if (id !== undefined) heading.current?.focus()
+  }, [id])
   if (!detail) return null
+  const close = (): void => {
+    const row = [...document.querySelectorAll<HTMLElement>('tr[data-testid^="dlq-row-"]')].find((r) => r.dataset['testid'] === `dlq-row-${detail.id}`)
+    closeDetail()
+    row?.focus()
+  }
   return (
-    <aside className="card detail" aria-label={`Dead letter ${detail.id}`} data-testid="dlq-detail">
+    <aside
+      ref={aside}
+      className="card detail"
+      aria-label={`Dead letter ${detail.id}`}
+      data-testid="dlq-detail"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !discarding && !editing) close()
+      }}
+    >
       <header className="card-head">
-        <h2 className="mono">{detail.id}</h2>
+        <h2 className="mono" ref={heading} tabIndex={-1}>{detail.id}</h2>
         {detail.data ? <Badge state={detail.data.entry.state} /> : null}
         <span className="spacer" />
-        <button type="button" className="link" onClick={closeDetail} aria-label="Close detail">×</button>
+        <button type="button" className="link" onClick={close} aria-label="Close detail" title="Close (Esc)">×</button>
       </header>
       {detail.error ? <ErrorBox error={detail.error} retry={() => void openDetail(detail.id)} /> : null}
       {!detail.data && !detail.error ? <Loading what="entry" /> : null}
