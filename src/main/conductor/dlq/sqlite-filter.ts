@@ -22,39 +22,27 @@ function escapeLike(text: string): string {
 export function filterCondition(filter: DlqFilter): SqlCondition {
   const parts: string[] = []
   const params: SQLInputValue[] = []
-  if (filter.states !== undefined) {
-    if (filter.states.length === 0) parts.push('0')
-    else {
-      parts.push(`e.state IN (${placeholders(filter.states.length)})`)
-      params.push(...filter.states)
-    }
+  // An empty list matches nothing (`0`), an absent one does not filter.
+  const lists: Array<[string, readonly string[] | undefined]> = [
+    ['e.state', filter.states],
+    ['e.platform', filter.platforms]
+  ]
+  for (const [column, values] of lists) {
+    if (values === undefined) continue
+    parts.push(values.length === 0 ? '0' : `${column} IN (${placeholders(values.length)})`)
+    params.push(...values)
   }
-  if (filter.platforms !== undefined) {
-    if (filter.platforms.length === 0) parts.push('0')
-    else {
-      parts.push(`e.platform IN (${placeholders(filter.platforms.length)})`)
-      params.push(...filter.platforms)
-    }
-  }
-  if (filter.signature !== undefined) {
-    parts.push('e.signature = ?')
-    params.push(filter.signature)
-  }
-  if (filter.fromMs !== undefined) {
-    parts.push('e.last_failed_at >= ?')
-    params.push(filter.fromMs)
-  }
-  if (filter.toMs !== undefined) {
-    parts.push('e.last_failed_at <= ?')
-    params.push(filter.toMs)
-  }
-  if (filter.minAttempts !== undefined) {
-    parts.push('e.attempt_count >= ?')
-    params.push(filter.minAttempts)
-  }
-  if (filter.maxAttempts !== undefined) {
-    parts.push('e.attempt_count <= ?')
-    params.push(filter.maxAttempts)
+  const comparisons: Array<[string, string | number | undefined]> = [
+    ['e.signature = ?', filter.signature],
+    ['e.last_failed_at >= ?', filter.fromMs],
+    ['e.last_failed_at <= ?', filter.toMs],
+    ['e.attempt_count >= ?', filter.minAttempts],
+    ['e.attempt_count <= ?', filter.maxAttempts]
+  ]
+  for (const [sql, value] of comparisons) {
+    if (value === undefined) continue
+    parts.push(sql)
+    params.push(value)
   }
   if (filter.text !== undefined) {
     if ([...filter.text].length >= 3) {

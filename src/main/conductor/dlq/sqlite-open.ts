@@ -12,12 +12,12 @@ import { err, ok, type Result } from '../../../shared/result.ts'
 /** The schema version this code writes. Bump it and append a migration; never edit an old one. */
 export const DLQ_SCHEMA_VERSION = 1
 
-const MIGRATIONS: readonly string[] = [
-  // 0 -> 1
-  `CREATE TABLE entries (
-     seq INTEGER PRIMARY KEY,
-     id TEXT NOT NULL UNIQUE,
-     state TEXT NOT NULL,
+/**
+ * An entry's columns after `seq` and `id`, as schema v1 created them in both `entries` and its write-ahead
+ * `inbox` (one row there is one entry not yet materialised, so both must hold the same columns). Frozen with
+ * migration 1: a later schema adds a column in its own migration, to both tables.
+ */
+const V1_ENTRY_COLUMNS = `state TEXT NOT NULL,
      platform TEXT,
      rule_id TEXT,
      request_json TEXT NOT NULL,
@@ -38,7 +38,14 @@ const MIGRATIONS: readonly string[] = [
      discard_reason TEXT,
      discarded_at INTEGER,
      discarded_from TEXT,
-     resolved_at INTEGER
+     resolved_at INTEGER`
+
+const MIGRATIONS: readonly string[] = [
+  // 0 -> 1
+  `CREATE TABLE entries (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     ${V1_ENTRY_COLUMNS}
    );
    CREATE INDEX entries_due ON entries(state, next_attempt_at);
    CREATE INDEX entries_state_failed ON entries(state, last_failed_at, seq);
@@ -72,28 +79,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE inbox (
      seq INTEGER PRIMARY KEY,
      id TEXT NOT NULL,
-     state TEXT NOT NULL,
-     platform TEXT,
-     rule_id TEXT,
-     request_json TEXT NOT NULL,
-     original_json TEXT,
-     attempt_count INTEGER NOT NULL,
-     max_attempts INTEGER NOT NULL,
-     round INTEGER NOT NULL,
-     next_attempt_at INTEGER,
-     last_delay_ms INTEGER,
-     created_at INTEGER NOT NULL,
-     updated_at INTEGER NOT NULL,
-     first_failed_at INTEGER NOT NULL,
-     last_failed_at INTEGER NOT NULL,
-     last_error_code TEXT,
-     last_error_message TEXT,
-     signature TEXT NOT NULL,
-     dead_reason TEXT,
-     discard_reason TEXT,
-     discarded_at INTEGER,
-     discarded_from TEXT,
-     resolved_at INTEGER,
+     ${V1_ENTRY_COLUMNS},
      attempts_json TEXT NOT NULL,
      fts_errors TEXT NOT NULL,
      fts_payload TEXT NOT NULL

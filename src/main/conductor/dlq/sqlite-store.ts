@@ -19,6 +19,12 @@ import {
   strOrNull, type Row
 } from './sqlite-rows.ts'
 
+const COLUMN_NAMES = ENTRY_COLUMNS.split(',').map((c) => c.trim())
+const INSERT_INBOX = `INSERT INTO inbox (${ENTRY_COLUMNS}, attempts_json, fts_errors, fts_payload)
+  VALUES (${Array.from({ length: COLUMN_NAMES.length + 3 }, () => '?').join(', ')})`
+/** Every column but `id`, which finds the row. */
+const UPDATE_ENTRY = `UPDATE entries SET ${COLUMN_NAMES.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE id = ?`
+
 export class SqliteDlqStore implements DlqStore {
   readonly #db: DatabaseSync
   readonly #cache = new Map<string, StatementSync>()
@@ -130,19 +136,15 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   insert(entry: DlqEntry, attempts: readonly DlqAttempt[]): void {
-    this.#stmt(
-      `INSERT INTO inbox (${ENTRY_COLUMNS}, attempts_json, fts_errors, fts_payload)
-       VALUES (${Array.from({ length: 26 }, () => '?').join(', ')})`
-    ).run(...entryParams(entry), JSON.stringify(attempts), attempts.map(errorText).join(''), payloadText(entry))
+    this.#stmt(INSERT_INBOX).run(...entryParams(entry), JSON.stringify(attempts), attempts.map(errorText).join(''), payloadText(entry))
     this.#inboxIds.add(entry.id)
     if (this.#inboxIds.size >= this.#inboxBatch) this.#scheduleCatchUp()
   }
 
   update(entry: DlqEntry, payloadChanged = false): void {
     this.#catchUp()
-    const sets = ENTRY_COLUMNS.split(',').slice(1).map((c) => `${c.trim()} = ?`).join(', ')
     const [, ...rest] = entryParams(entry)
-    this.#stmt(`UPDATE entries SET ${sets} WHERE id = ?`).run(...rest, entry.id)
+    this.#stmt(UPDATE_ENTRY).run(...rest, entry.id)
     if (payloadChanged) {
       const seq = this.#seq(entry.id)
       this.#stmt('UPDATE entries_fts SET payload = ? WHERE rowid = ?').run(payloadText(entry), seq)
