@@ -103,6 +103,18 @@ export async function findMountTools(nodePath: string, extraEnv: Record<string, 
   return { tools: { mountPath, unsharePath, setprivPath, runtimeFiles, runtimeDirs }, why: '' }
 }
 
+/**
+ * Where skeletons go: /dev/shm (tmpfs) where it is writable, since a skeleton is a few dozen mkdir/touch calls
+ * and on a disk-backed /tmp those cost ~1 ms each (measured: 27 ms per skeleton on ext4 vs 2 ms on tmpfs).
+ */
+function skeletonBase(): string {
+  try {
+    return mkdtempSync('/dev/shm/conductor-root-')
+  } catch {
+    return mkdtempSync(join(tmpdir(), 'conductor-root-'))
+  }
+}
+
 interface Bind {
   source: string
   target: string
@@ -114,7 +126,7 @@ const covers = (dir: string, path: string): boolean => path === dir || path.star
 
 /** Builds the skeleton and the fstab for one sandbox. Synchronous and cheap (a few dozen fs calls). */
 export function prepareMountRoot(input: MountRootInput): MountRoot {
-  const base = mkdtempSync(join(tmpdir(), 'conductor-root-'))
+  const base = skeletonBase()
   const rootDir = join(base, 'root')
   mkdirSync(rootDir, { mode: 0o755 })
   const created: string[] = []
