@@ -17,7 +17,7 @@ import { PlatformBreaker } from './routing/circuit-breaker.ts'
 import { InstanceBreakers } from './routing/instance-breakers.ts'
 import { handOff, type FailedDelivery } from './routing/hand-off.ts'
 import { causeOf, errorOf } from './routing/outcome.ts'
-import { planRoute, type PlanContext, type PlanResult } from './routing/plan.ts'
+import { planRoute, type PlanContext, type PlanResult, type RoutePlan } from './routing/plan.ts'
 import type { PlatformDirectory } from './routing/platform-directory.ts'
 import { RouterConfigSchema, type RouterConfig, type RouterConfigInput } from './routing/router-config.ts'
 import { createRoutingMetrics, type RoutingMetrics } from './routing/routing-metrics.ts'
@@ -128,21 +128,16 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
       this.emit('routed', response)
       return response
     }
-    const { request, platforms, ruleId, timeoutMs } = plan.value
-    const deliveries =
-      platforms.length === 1
-        ? [await this.deliver(platforms[0] as string, request, timeoutMs, options.signal)]
-        : await Promise.all(platforms.map((p) => this.deliver(p, request, timeoutMs, options.signal)))
+    const { request, ruleId } = plan.value
+    const deliveries = await this.deliverAll(plan.value, options.signal)
     const failed: FailedDelivery[] = []
     for (const delivery of deliveries) if (!delivery.outcome.ok) failed.push({ outcome: delivery.outcome, attempt: attemptOf(delivery) })
     const handed = failed.length === 0 ? null : await handOff(this.deadLetters, this.metrics, plan.value, failed)
     const durationMs = performance.now() - startedAt
     const results: PlatformOutcome[] = []
     for (const { outcome } of deliveries) {
-      const result = outcome.ok ? 'ok' : 'failed'
-      this.stats.finished(outcome.platform, result, !outcome.ok && outcome.dlqId !== undefined, outcome.durationMs)
-      this.metrics.countRequest(outcome.platform, ruleId, result)
-      this.metrics.observeEndToEnd(outcome.platform, result, durationMs / 1000)
+      this.record(outcome, ruleId, !outcome.ok && outcome.dlqId !== undefined)
+      this.metrics.observeEndToEnd(outcome.platform, outcome.ok ? 'ok' : 'failed', durationMs / 1000)
       results.push(outcome)
     }
     const status = failed.length === 0 ? 'ok' : failed.length === results.length ? 'failed' : 'partial'
@@ -174,11 +169,8 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
         return { kind: 'deferred', reason: noInstance(platform).message, retryAtMs: this.instanceBreakers?.earliestProbeAtMs(ids) ?? null }
       }
     }
-    const deliveries = await Promise.all(plan.value.platforms.map((p) => this.deliver(p, plan.value.request, plan.value.timeoutMs, options.signal)))
-    for (const { outcome } of deliveries) {
-      this.stats.finished(outcome.platform, outcome.ok ? 'ok' : 'failed', false, outcome.durationMs)
-      this.metrics.countRequest(outcome.platform, plan.value.ruleId, outcome.ok ? 'ok' : 'failed')
-    }
+    const deliveries = await this.deliverAll(plan.value, options.signal)
+    for (const { outcome } of deliveries) this.record(outcome, plan.value.ruleId, false)
     const failed = deliveries.find((d) => !d.outcome.ok && d.executed)
     if (failed !== undefined) return { kind: 'failed', attempt: attemptOf(failed) }
     const blocked = deliveries.find((d) => !d.outcome.ok)
@@ -211,7 +203,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   /** Operator action: closes the platform's breaker and its instances' breakers, recording the reason. */
   resetBreaker(platform: string, reason: string): Result<BreakerSnapshot, ConductorError> {
     const breaker = this.breakers.get(platform)
-    if (breaker === undefined) return { ok: false, error: { code: 'NOT_FOUND', message: `no breaker for platform "${platform}"`, id: platform } }
+    if (breaker === undefined) return noBreaker(platform)
     breaker.reset(reason)
     for (const instance of this.ctx.directory.instancesOf(platform) ?? []) this.instanceBreakers?.reset(instance.instanceId, reason)
     return { ok: true, value: breaker.snapshot() }
@@ -220,7 +212,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   /** Operator action: holds the platform's breaker open until `resetBreaker`, recording the reason. */
   forceOpenBreaker(platform: string, reason: string): Result<BreakerSnapshot, ConductorError> {
     const breaker = this.breakers.get(platform)
-    if (breaker === undefined) return { ok: false, error: { code: 'NOT_FOUND', message: `no breaker for platform "${platform}"`, id: platform } }
+    if (breaker === undefined) return noBreaker(platform)
     breaker.forceOpen(reason)
     return { ok: true, value: breaker.snapshot() }
   }
@@ -246,6 +238,20 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     this.metrics.observeRouting((performance.now() - startedAt) / 1000)
     if (plan.ok) this.stats.ruleHit(plan.value.ruleId)
     return plan
+  }
+
+  /** Every platform of the plan at once (no `Promise.all` for the common single platform). */
+  private async deliverAll(plan: RoutePlan, signal: AbortSignal | undefined): Promise<Delivery[]> {
+    const { platforms, request, timeoutMs } = plan
+    if (platforms.length === 1) return [await this.deliver(platforms[0] as string, request, timeoutMs, signal)]
+    return Promise.all(platforms.map((p) => this.deliver(p, request, timeoutMs, signal)))
+  }
+
+  /** Counts one platform's finished part of a request (snapshot counters and the requests metric). */
+  private record(outcome: PlatformOutcome, ruleId: string, handedOff: boolean): void {
+    const result = outcome.ok ? 'ok' : 'failed'
+    this.stats.finished(outcome.platform, result, handedOff, outcome.durationMs)
+    this.metrics.countRequest(outcome.platform, ruleId, result)
   }
 
   private candidates(platform: string): Candidate[] {
@@ -314,6 +320,10 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     this.inFlight.set(instanceId, (this.inFlight.get(instanceId) ?? 0) + delta)
     if (!this.platformOf.has(instanceId)) this.platformOf.set(instanceId, platform)
   }
+}
+
+function noBreaker(platform: string): { ok: false; error: ConductorError } {
+  return { ok: false, error: { code: 'NOT_FOUND', message: `no breaker for platform "${platform}"`, id: platform } }
 }
 
 function noInstance(platform: string): Extract<ConductorError, { code: 'NO_INSTANCE' }> {

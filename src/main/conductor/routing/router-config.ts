@@ -27,7 +27,11 @@ export const RouteRuleSchema = z
     platforms: z.array(PlatformNameSchema).min(1).optional(),
     /** Overrides the router's default timeout for requests this rule routes. */
     timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
-    /** Informational priority carried in the decision (higher = more important). */
+    /**
+     * Informational: carried in the route decision (higher = more important) for callers and the panel. The
+     * router orders nothing by it: every request executes at once (there is no router queue), and the DLQ's
+     * retries are ordered by due time.
+     */
     priority: z.number().int().default(0)
   })
   .superRefine((rule, ctx) => {
