@@ -2,13 +2,15 @@
  * Sandbox bench: cold start-to-ready of a hardened sandbox vs a raw `node -e 0` spawn, and warm request
  * round trips through `execute` vs a raw fork IPC ping-pong, all measured in this run. On a shared, noisy
  * machine the raw and sandbox samples are interleaved (cold) or alternated round by round (warm), and both
- * the median and the best are printed. The child host is measured twice: run from source (what the tests
- * use) and bundled into one file (what ships once the build bundles zod into `sandbox-host.js`).
+ * the median and the best are printed. The child host is measured run from source (what the tests use) and
+ * bundled into one file (what ships: the build bundles zod into `sandbox-host.js`). The bundled child is also
+ * started with layers switched off one by one, so the cost of each layer is printed (differences of medians).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { IsolatedPluginRunner } from '../../src/main/conductor/isolation.ts'
+import { HardenedProcessHost, type HardenedHostOptions } from '../../src/main/conductor/sandbox/hardened-host.ts'
 import { measureRawIpcRoundTrip, median, rawSpawnOnceMs, type IpcRoundTrip } from './baselines.ts'
 
 const plugin = join(import.meta.dirname, '../fixtures/sandbox/hostile-plugin.mjs')
@@ -81,20 +83,46 @@ export default async function sandboxBench(): Promise<void> {
     console.log(`  layers: ${layers.map((l) => `${l.layer}=${l.status}`).join(', ')}`)
     const shipped = bundled ? new IsolatedPluginRunner({ hostScriptPath: bundled }) : undefined
     if (shipped) runners.push(shipped)
-
-    const samples = { raw: [] as number[], source: [] as number[], bundled: [] as number[] }
-    for (let i = 0; i < 12; i++) {
-      samples.raw.push(await rawSpawnOnceMs())
-      samples.source.push(await coldOnceMs(source))
-      if (shipped) samples.bundled.push(await coldOnceMs(shipped))
+    // The bundled child with layers taken away one at a time: what each layer costs at start.
+    const without = (options: HardenedHostOptions) => {
+      const runner = new IsolatedPluginRunner({ hostScriptPath: bundled! }, { hardenedHost: new HardenedProcessHost(options) })
+      runners.push(runner)
+      return runner
     }
-    const raw = { med: median(samples.raw), min: Math.min(...samples.raw) }
+    const variants = bundled
+      ? {
+          'bundled, no private root': without({ useMountNamespace: false }),
+          'bundled, no private root or cgroup': without({ useMountNamespace: false, useCgroup: false }),
+          'bundled, permission model only': without({ useNamespaces: false, useCgroup: false })
+        }
+      : {}
+    for (const runner of Object.values(variants)) await runner.capabilities()
+
+    const samples: Record<string, number[]> = { raw: [], 'source child': [], 'bundled child (all layers)': [] }
+    for (let i = 0; i < 12; i++) {
+      samples.raw!.push(await rawSpawnOnceMs())
+      samples['source child']!.push(await coldOnceMs(source))
+      if (shipped) samples['bundled child (all layers)']!.push(await coldOnceMs(shipped))
+      for (const [name, runner] of Object.entries(variants)) (samples[name] ??= []).push(await coldOnceMs(runner))
+    }
+    const raw = { med: median(samples.raw!), min: Math.min(...samples.raw!) }
     console.log(`  cold: raw node -e 0 spawn ${fmt(raw.med)} ms median (${fmt(raw.min)} best)`)
-    for (const name of ['source', 'bundled'] as const) {
-      if (samples[name].length === 0) continue
-      const med = median(samples[name])
-      const min = Math.min(...samples[name])
-      console.log(`  cold start-to-ready, ${name} child: ${fmt(med)} ms median (${fmt(min)} best) -> ratio ${fmt(med / raw.med, 2)}x median, ${fmt(min / raw.min, 2)}x best (target <= 1.3x)`)
+    for (const [name, values] of Object.entries(samples)) {
+      if (name === 'raw' || values.length === 0) continue
+      const med = median(values)
+      const min = Math.min(...values)
+      console.log(`  cold start-to-ready, ${name}: ${fmt(med)} ms median (${fmt(min)} best) -> ratio ${fmt(med / raw.med, 2)}x median, ${fmt(min / raw.min, 2)}x best (target <= 1.3x)`)
+    }
+    const medianOf = (name: string) => (samples[name]?.length ? median(samples[name]!) : NaN)
+    if (bundled) {
+      const all = medianOf('bundled child (all layers)')
+      const noMount = medianOf('bundled, no private root')
+      const noCgroup = medianOf('bundled, no private root or cgroup')
+      const permissionOnly = medianOf('bundled, permission model only')
+      console.log(
+        `  cold cost per layer (differences of medians): private root ${fmt(all - noMount)} ms, cgroup ${fmt(noMount - noCgroup)} ms, ` +
+          `net+pid namespaces ${fmt(noCgroup - permissionOnly)} ms, child + permission model + self-test over raw ${fmt(permissionOnly - raw.med)} ms`
+      )
     }
 
     const rounds: { raw: IpcRoundTrip; ours: IpcRoundTrip }[] = []

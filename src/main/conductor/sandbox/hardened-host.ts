@@ -59,6 +59,7 @@ export class HardenedProcessHost implements ProcessHost {
   }
 
   private probed() {
+    if (this.probe) return this.probe
     const launched = probeLaunchLayers(this.nodePath, this.extraEnv).then((launch) =>
       this.options.useNamespaces === false ? { ...launch, namespaces: null } : launch
     )
@@ -67,7 +68,7 @@ export class HardenedProcessHost implements ProcessHost {
       if (!launch.namespaces) return { tools: null, evidence: 'no namespaces on this host' }
       return probeMountLayer(launch.namespaces.prefix, this.nodePath, this.extraEnv)
     })
-    this.probe ??= Promise.all([launched, mounted, probeCgroup()]).then(([launch, mount, cg]) => ({
+    this.probe = Promise.all([launched, mounted, probeCgroup()]).then(([launch, mount, cg]) => ({
       launch,
       mount,
       cgroup: this.options.useCgroup === false ? null : cg.support,
