@@ -57,7 +57,12 @@ export const RedriveJobSchema = z.object({
   detail: z.string(),
   total: z.number().int(),
   retried: z.number().int(),
-  createdAtMs: z.number()
+  createdAtMs: z.number(),
+  /**
+   * Whether the job outlives a restart of the engine host. Jobs are held in memory today (false): a restart
+   * stops them; entries not yet retried simply stay in the queue. Absent = unknown (older hosts).
+   */
+  survivesRestart: z.boolean().optional()
 })
 export type RedriveJob = z.infer<typeof RedriveJobSchema>
 

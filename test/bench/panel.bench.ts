@@ -4,7 +4,8 @@
  *   payload (ratio);
  * - update-to-paint: from the WebSocket message to the first DOM commit and to the next painted frame, on the
  *   Overview and Resources views, vs a raw page that writes the same frame into one element (ratio);
- * - frame rate and the longest frame gap while updates stream;
+ * - frame rate, gaps over 25 ms and the longest frame gap while updates stream;
+ * - main-thread time per second (CDP TaskDuration; steadier than frame gaps on a shared machine);
  * - host RSS (the Node process serving the panel with the fake engine) and the page's JS heap.
  * Needs Chromium (/usr/bin/chromium or CONDUCTOR_CHROMIUM) and a built renderer (npm run build).
  */
@@ -13,7 +14,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { chromium, type Page } from 'playwright-core'
+import { chromium, type CDPSession, type Page } from 'playwright-core'
 import { WebSocketServer } from 'ws'
 import { startHeadless } from '../../src/main/headless.ts'
 import { createPanelServer } from '../../src/main/transport/create-panel-server.ts'
@@ -64,17 +65,30 @@ const probe = `
   requestAnimationFrame(frame);
 `
 
+/** Main-thread time the page spent so far (CDP Performance metrics, s → ms): steadier than frame gaps on a busy machine. */
+async function mainThreadMs(cdp: CDPSession): Promise<{ task: number; script: number; layout: number }> {
+  const { metrics } = await cdp.send('Performance.getMetrics')
+  const get = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000
+  return { task: get('TaskDuration'), script: get('ScriptDuration'), layout: get('LayoutDuration') + get('RecalcStyleDuration') }
+}
+
 async function collect(page: Page, seconds: number) {
   await page.evaluate(() => {
     const w = globalThis as unknown as { __marks: unknown[]; __frames: number[] }
     w.__marks = []
     w.__frames = []
   })
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  const before = await mainThreadMs(cdp)
   await page.waitForTimeout(seconds * 1000)
-  return page.evaluate(() => {
+  const after = await mainThreadMs(cdp)
+  await cdp.detach()
+  const data = await page.evaluate(() => {
     const w = globalThis as unknown as { __marks: { commit: number | null; paint: number | null; last: number | null }[]; __frames: number[] }
     return { marks: w.__marks.filter((m) => m.paint !== null), frames: w.__frames }
   })
+  return { ...data, busy: { task: after.task - before.task, script: after.script - before.script, layout: after.layout - before.layout } }
 }
 
 interface Mark {
@@ -83,7 +97,7 @@ interface Mark {
   last: number | null
 }
 
-function report(label: string, data: { marks: Mark[]; frames: number[] }, seconds: number) {
+function report(label: string, data: { marks: Mark[]; frames: number[]; busy: { task: number; script: number; layout: number } }, seconds: number) {
   const paints = data.marks.map((m) => m.paint!)
   const commits = data.marks.map((m) => m.commit!)
   const settled = data.marks.map((m) => m.last ?? m.commit!)
@@ -92,7 +106,8 @@ function report(label: string, data: { marks: Mark[]; frames: number[] }, second
   // A gap over 25 ms at 60 Hz means at least one frame was skipped.
   const dropped = gaps.filter((gap) => gap > 25).length
   console.log(`  ${label}: ${data.marks.length} updates · commit p50 ${fmt(percentile(commits, 0.5))} · paint p50 ${fmt(percentile(paints, 0.5))} p95 ${fmt(percentile(paints, 0.95))} · settled p50 ${fmt(percentile(settled, 0.5))} max ${fmt(Math.max(...settled))} · ${fps.toFixed(1)} fps · ${dropped} gaps > 25 ms · longest frame gap ${fmt(Math.max(...gaps))}`)
-  return { paintP50: percentile(paints, 0.5), paintP95: percentile(paints, 0.95), settledP50: percentile(settled, 0.5), fps }
+  console.log(`    main thread per second: ${fmt(data.busy.task / seconds)} busy (script ${fmt(data.busy.script / seconds)}, style+layout ${fmt(data.busy.layout / seconds)})`)
+  return { busyPerSec: data.busy.task / seconds, paintP50: percentile(paints, 0.5), paintP95: percentile(paints, 0.95), settledP50: percentile(settled, 0.5), fps }
 }
 
 export default async function panelBench(): Promise<void> {
@@ -167,6 +182,7 @@ export default async function panelBench(): Promise<void> {
     await page.getByRole('tab', { name: /^Resources/ }).click()
     await page.getByTestId('process-platform-1-1').waitFor()
     const resources = report('panel, Resources (50 charts)', await collect(page, seconds), seconds)
+    console.log(`main-thread time per second vs raw: Overview ${(overview.busyPerSec / rawStats.busyPerSec).toFixed(1)}×, Resources ${(resources.busyPerSec / rawStats.busyPerSec).toFixed(1)}×`)
     console.log(`update-to-paint p50 vs raw: Overview ${(overview.paintP50 / rawStats.paintP50).toFixed(1)}×, Resources ${(resources.paintP50 / rawStats.paintP50).toFixed(1)}× (charts settled ${(resources.settledP50 / rawStats.paintP50).toFixed(1)}×)`)
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Performance.enable')

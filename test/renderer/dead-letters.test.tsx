@@ -107,6 +107,24 @@ describe('Dead letters', () => {
     await waitFor(() => expect(screen.getByTestId('redrive-job').getAttribute('data-status')).toBe('done'))
     expect(engine.dlq.counts().resolved).toBe(3)
   })
+
+  it('shows a waiting retry-when-healthy as held in memory, and runs it once the breaker closes', async () => {
+    const { engine, user, tick } = await renderPanel({ view: 'dlq', before: (e) => failAndroid(e, 3) })
+    expect(within(screen.getByTestId('redrive-jobs')).getByText(/None yet/)).toBeTruthy()
+    const groups = await screen.findAllByTestId('error-group')
+    await user.click(within(groups[0]!).getByRole('button', { name: /Retry when healthy/ }))
+    await tick()
+    const job = await screen.findByTestId('redrive-job')
+    expect(job.getAttribute('data-status')).toBe('waiting')
+    expect(within(job).getByText('lost on restart')).toBeTruthy()
+    expect(within(screen.getByTestId('redrive-jobs')).getByRole('note').textContent).toContain('restarting the app stops them')
+    engine.setFailing('android', false)
+    engine.resetBreaker('android', 'test')
+    for (let i = 0; i < 3; i++) await tick()
+    await waitFor(() => expect(screen.getByTestId('redrive-job').getAttribute('data-status')).toBe('done'))
+    expect(within(screen.getByTestId('redrive-job')).queryByText('lost on restart')).toBeNull()
+    expect(within(screen.getByTestId('redrive-job')).getByText('3/3 retried')).toBeTruthy()
+  })
 })
 
 describe('Dead letters: reversible actions', () => {

@@ -25,6 +25,16 @@ describe('Overview', () => {
     expect(within(breaker).getByText(/next probe/)).toBeTruthy()
   })
 
+  it('states the breaker failures against its thresholds in words', async () => {
+    const { engine, tick } = await renderPanel()
+    expect((await screen.findByTestId('breaker-failures-android')).textContent).toMatch(/^0 of 3 in a row · no calls in the last \d+ s \(rate opens at \d+% from \d+ calls\)$/)
+    engine.setFailing('android', true)
+    for (let i = 0; i < 3; i++) await engine.testRoute({ type: 'android', content: 'GET /api/x' }, true)
+    await tick()
+    expect(screen.getByTestId('breaker-failures-android').textContent).toMatch(/^3 of 3 in a row · /)
+    expect(within(screen.getByTestId('breaker-android')).getByText('Last transition')).toBeTruthy()
+  })
+
   it('restarts an instance only after confirmation', async () => {
     const { user, tick } = await renderPanel()
     await user.click(await screen.findByRole('button', { name: 'Restart discord-2' }))

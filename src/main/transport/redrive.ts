@@ -59,7 +59,9 @@ export class RedriveCoordinator {
       detail: `${ids.length} entries matched`,
       total: ids.length,
       retried: 0,
-      createdAtMs: this.#engine.now()
+      createdAtMs: this.#engine.now(),
+      // Held in this process only; the panel says so next to every job.
+      survivesRestart: false
     }
     const job: JobState = { view, remaining: ids, canaries: new Map(), batch: 1 }
     this.#jobs.set(view.jobId, job)

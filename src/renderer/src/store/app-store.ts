@@ -31,7 +31,8 @@ export interface AppState extends DlqSlice {
   samples: Record<string, ResourceSample[]>
   exits: Record<string, SandboxExit[]>
   incidents: Incident[]
-  routing: { pending: boolean; result: TestRouteResult | null; error: ConductorError | null }
+  /** `run` counts test-route calls, so a view (or a test) can tell a new answer from the previous one. */
+  routing: { pending: boolean; run: number; result: TestRouteResult | null; error: ConductorError | null }
   opsNotice: Notice | null
   setView(view: ViewName): void
   start(): () => void
@@ -74,7 +75,7 @@ export function createAppStore(client: RpcClient): AppStore {
     samples: {},
     exits: {},
     incidents: [],
-    routing: { pending: false, result: null, error: null },
+    routing: { pending: false, run: 0, result: null, error: null },
     opsNotice: null,
 
     setView(view) {
@@ -136,9 +137,12 @@ export function createAppStore(client: RpcClient): AppStore {
     },
 
     async testRoute(request, execute) {
-      set({ routing: { ...get().routing, pending: true, error: null } })
+      const run = get().routing.run + 1
+      set({ routing: { ...get().routing, run, pending: true, error: null } })
       const result = await client.call('route.test', { request, execute })
-      set({ routing: result.ok ? { pending: false, result: result.value, error: null } : { pending: false, result: null, error: result.error } })
+      // A later call supersedes this one: its answer is the one to show.
+      if (get().routing.run !== run) return
+      set({ routing: result.ok ? { pending: false, run, result: result.value, error: null } : { pending: false, run, result: null, error: result.error } })
     },
 
     async restartInstance(instanceId) {

@@ -18,11 +18,11 @@ export function DlqActions(): React.JSX.Element {
   return (
     <div ref={toolbar} className="actions-bar" role="toolbar" aria-label="Dead-letter actions">
       <span className="muted">{selected.length} selected</span>
-      <button type="button" className="primary" disabled={selected.length === 0} onClick={() => void retryEntries(selected)}>Retry selected</button>
-      <button type="button" className="danger" disabled={selected.length === 0} onClick={() => setDiscarding(true)}>Discard selected…</button>
+      <button type="button" className="small primary" disabled={selected.length === 0} onClick={() => void retryEntries(selected)}>Retry selected</button>
+      <button type="button" className="small danger" disabled={selected.length === 0} onClick={() => setDiscarding(true)}>Discard selected…</button>
       <span className="spacer" />
-      <button type="button" disabled={total === 0} onClick={() => void previewBulk('retry')}>Retry all matching…</button>
-      <button type="button" disabled={total === 0} onClick={() => void previewBulk('discard')}>Discard all matching…</button>
+      <button type="button" className="small" disabled={total === 0} onClick={() => void previewBulk('retry')}>Retry all matching…</button>
+      <button type="button" className="small" disabled={total === 0} onClick={() => void previewBulk('discard')}>Discard all matching…</button>
       {discarding ? (
         <ReasonDialog
           title={`Discard ${selected.length} dead letter${selected.length === 1 ? '' : 's'}`}

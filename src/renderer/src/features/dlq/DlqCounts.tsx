@@ -15,8 +15,8 @@ export function DlqCounts(): React.JSX.Element {
           <Badge state={state} /> <strong>{counts[state]}</strong>
         </span>
       ))}
-      <span className={`capacity capacity-${level}`} title={`warning at ${counts.warningAt}`}>
-        {counts.full ? 'FULL — new failures are refused: ' : ''}{counts.live} / {counts.capacity} held
+      <span className={`capacity capacity-${level}`} title={`Open entries against the queue's capacity; warns from ${counts.warningAt.toLocaleString()}`}>
+        {counts.full ? 'FULL — new failures are refused: ' : ''}{counts.live.toLocaleString()} / {counts.capacity.toLocaleString()} held
         <span className="capacity-bar" aria-hidden="true"><span style={{ width: `${Math.min(100, (counts.live / Math.max(1, counts.capacity)) * 100)}%` }} /></span>
       </span>
     </div>

@@ -91,7 +91,7 @@ export function DlqDetail(): React.JSX.Element | null {
             {editing ? <PayloadEditor id={entry.id} request={entry.request} onDone={() => setEditing(false)} /> : null}
             <dl className="kv">
               <dt>Route</dt><dd>{entry.platform ?? 'unrouted'} · rule {entry.ruleId ?? '—'}</dd>
-              <dt>Attempts</dt><dd>{entry.attemptCount}/{entry.maxAttempts} (round {entry.round})</dd>
+              <dt>Attempts</dt><dd>{entry.attemptCount} of {entry.maxAttempts}{entry.round > 0 ? ` in manual round ${entry.round}` : ''}</dd>
               <dt>Signature</dt><dd className="mono small">{entry.signature}</dd>
               {entry.deadReason ? <><dt>Dead because</dt><dd>{entry.deadReason}</dd></> : null}
               {entry.discard ? <><dt>Discarded</dt><dd>{formatClock(entry.discard.atMs)}: {entry.discard.reason}</dd></> : null}

@@ -1,4 +1,5 @@
 /** Failures grouped by normalised signature, with one-click actions: show, canary retry, retry when healthy. */
+import type { RedriveJob } from '../../../../shared/panel.ts'
 import { Since } from '../../components/Since.tsx'
 import { useActions, useApp } from '../../store/use-app.ts'
 
@@ -36,20 +37,37 @@ export function ErrorGroups(): React.JSX.Element {
   )
 }
 
-export function RedriveJobs(): React.JSX.Element | null {
+const jobTone = (status: RedriveJob['status']): string => (status === 'done' ? 'ok' : status === 'aborted' ? 'bad' : status === 'paused' ? 'warn' : 'info')
+
+/** Redrives started from the error groups: status, progress, why, and whether they survive a restart. */
+export function RedriveJobs(): React.JSX.Element {
   const jobs = useApp((s) => s.live.jobs)
-  if (jobs.length === 0) return null
+  const inMemory = jobs.some((j) => j.survivesRestart === false && j.status !== 'done' && j.status !== 'aborted')
   return (
-    <section className="card" aria-labelledby="jobs-title">
+    <section className="card" aria-labelledby="jobs-title" data-testid="redrive-jobs">
       <header className="card-head"><h2 id="jobs-title">Redrives</h2></header>
-      <ul className="job-list">
-        {jobs.slice(-6).reverse().map((j) => (
-          <li key={j.jobId} data-testid="redrive-job" data-status={j.status}>
-            <span className={`badge tone-${j.status === 'done' ? 'ok' : j.status === 'aborted' ? 'bad' : j.status === 'paused' ? 'warn' : 'info'}`}>{j.status}</span>{' '}
-            <strong>{j.kind === 'canary' ? 'Canary' : 'When healthy'}</strong> {j.retried}/{j.total} · <span className="muted">{j.detail}</span>
-          </li>
-        ))}
-      </ul>
+      {jobs.length === 0 ? (
+        <p className="muted small">None yet. “Canary retry” and “Retry when healthy” on an error group start one here.</p>
+      ) : (
+        <ul className="job-list">
+          {jobs.slice(-6).reverse().map((j) => (
+            <li key={j.jobId} data-testid="redrive-job" data-status={j.status}>
+              <div>
+                <span className={`badge tone-${jobTone(j.status)}`}>{j.status}</span>{' '}
+                <strong>{j.kind === 'canary' ? 'Canary' : 'When healthy'}</strong>{j.platform ? <span className="muted"> · {j.platform}</span> : null}
+                <span className="muted"> · started <Since atMs={j.createdAtMs} /></span>
+                {j.survivesRestart === false && j.status !== 'done' && j.status !== 'aborted' ? <span className="badge tone-warn job-memory" title="Held in the engine host's memory: a restart stops this redrive. Entries not yet retried stay in the queue.">lost on restart</span> : null}
+              </div>
+              <div className="job-progress" aria-label={`${j.retried} of ${j.total} retried`}>
+                <span className="capacity-bar" aria-hidden="true"><span style={{ width: `${j.total ? Math.min(100, (j.retried / j.total) * 100) : 0}%` }} /></span>
+                <span>{j.retried}/{j.total} retried</span>
+              </div>
+              <div className="muted">{j.detail}</div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {inMemory ? <p className="muted small" role="note">Redrives run in the engine host's memory: restarting the app stops them. Nothing is lost from the queue — entries not yet retried stay there and can be redriven again.</p> : null}
     </section>
   )
 }

@@ -4,7 +4,18 @@ import { Badge } from '../../components/Badge.tsx'
 import { ReasonDialog } from '../../components/ReasonDialog.tsx'
 import { Since, Until } from '../../components/Since.tsx'
 import { formatClock, formatPercent } from '../../lib/format.ts'
+import type { BreakerSnapshot } from '../../../../shared/routing.ts'
 import { useApp } from '../../store/use-app.ts'
+
+/** "rate 40% of 5 calls in 30 s (opens at 50%)", or why there is no rate yet. */
+function failureRateText(b: BreakerSnapshot): string {
+  const window = `${Math.round(b.windowMs / 1000)} s`
+  const opensAt = `opens at ${formatPercent(b.failureRateThreshold)}`
+  if (b.failureRate === null) {
+    return b.callsInWindow === 0 ? `no calls in the last ${window} (rate ${opensAt} from ${b.minimumCalls} calls)` : `${b.callsInWindow} of ${b.minimumCalls} calls needed for a rate in ${window} (${opensAt})`
+  }
+  return `rate ${formatPercent(b.failureRate)} of ${b.callsInWindow} call${b.callsInWindow === 1 ? '' : 's'} in ${window} (${opensAt})`
+}
 
 export function BreakerPanel({ platform }: { platform: string }): React.JSX.Element | null {
   const breaker = useApp((s) => s.live.breakers[platform])
@@ -28,8 +39,8 @@ export function BreakerPanel({ platform }: { platform: string }): React.JSX.Elem
       </div>
       <dl className="kv">
         <dt>Failures</dt>
-        <dd>
-          {breaker.consecutiveFailures}/{breaker.consecutiveThreshold} consecutive · {formatPercent(breaker.failureRate)} of {breaker.callsInWindow} calls vs {formatPercent(breaker.failureRateThreshold)} over {Math.round(breaker.windowMs / 1000)}s
+        <dd data-testid={`breaker-failures-${platform}`}>
+          {breaker.consecutiveFailures} of {breaker.consecutiveThreshold} in a row · {failureRateText(breaker)}
         </dd>
         <dt>Last cause</dt>
         <dd className="cause">{breaker.lastFailure ? breaker.lastFailure.cause : '—'}</dd>
@@ -42,7 +53,7 @@ export function BreakerPanel({ platform }: { platform: string }): React.JSX.Elem
       </dl>
       {last.length ? (
         <details className="transitions">
-          <summary>Last {last.length} transitions</summary>
+          <summary>{last.length === 1 ? 'Last transition' : `Last ${last.length} transitions`}</summary>
           <ol>
             {last.map((t) => (
               <li key={`${t.atMs}-${t.to}`}>

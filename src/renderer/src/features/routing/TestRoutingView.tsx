@@ -4,20 +4,21 @@
  */
 import { useState } from 'react'
 import { Badge } from '../../components/Badge.tsx'
-import { ErrorBox } from '../../components/States.tsx'
+import { useShallow } from 'zustand/react/shallow'
+import { Empty, ErrorBox } from '../../components/States.tsx'
 import { describeError } from '../../lib/describe-error.ts'
 import { formatMs } from '../../lib/format.ts'
 import { useApp } from '../../store/use-app.ts'
 import { sampleRequests } from './samples.ts'
 
 function RouteResult(): React.JSX.Element | null {
-  const { result, error, pending } = useApp((s) => s.routing)
-  if (pending) return <p className="muted" role="status">Routing…</p>
+  const { result, error, pending, run } = useApp(useShallow((s) => s.routing))
+  if (pending) return <div className="state-box loading" role="status" aria-busy="true"><span className="spinner" aria-hidden="true" /> Routing…</div>
   if (error) return <ErrorBox error={error} />
-  if (!result) return <p className="muted">Pick a sample or write a request, then ask where it would go or send it.</p>
+  if (!result) return <Empty title="Nothing routed yet">Pick a sample or write a request, then ask where it would go (nothing runs) or send it (a plugin answers).</Empty>
   const { decision, response } = result
   return (
-    <div className="route-result" data-testid="route-result" aria-live="polite">
+    <div className="route-result" data-testid="route-result" data-run={run} aria-live="polite">
       <section>
         <h3>Decision {decision.ok ? <Badge state="ok" label="routed" /> : <Badge state="rejected" />}</h3>
         {decision.ok ? (
@@ -35,8 +36,8 @@ function RouteResult(): React.JSX.Element | null {
       {response ? (
         <section>
           <h3>Response <Badge state={response.status} /></h3>
-          {response.error ? <div className="cause">{describeError(response.error)}</div> : null}
-          {response.dlqId ? <p>Handed to the dead-letter queue as <span className="mono">{response.dlqId}</span>.</p> : null}
+          {response.error ? <div className="cause" data-testid="response-error">{describeError(response.error)}</div> : null}
+          {response.dlqId ? <p data-testid="response-dlq">Handed to the dead-letter queue as <span className="mono">{response.dlqId}</span>.</p> : null}
           {response.results.map((r) => (
             <div key={r.platform} className="outcome">
               <div><strong>{r.platform}</strong> {r.ok ? <Badge state="ok" /> : <Badge state="failed" />} <span className="muted">{r.instanceId ?? 'no instance'} · {formatMs(r.durationMs)}</span></div>
@@ -45,7 +46,14 @@ function RouteResult(): React.JSX.Element | null {
           ))}
         </section>
       ) : null}
-      <p className="muted small">determineRoute {formatMs(result.routeMs)} · total {formatMs(result.totalMs)}{result.executed ? '' : ' · nothing was executed'}</p>
+      <section>
+        <h3>Timing</h3>
+        <dl className="kv" data-testid="route-timing">
+          <dt>Decision</dt><dd>{formatMs(result.routeMs)} <span className="muted">determineRoute</span></dd>
+          {result.executed ? <><dt>Delivery</dt><dd>{formatMs(Math.max(0, result.totalMs - result.routeMs))} <span className="muted">routeRequest, plugin answer included</span></dd></> : null}
+          <dt>Total</dt><dd><strong>{formatMs(result.totalMs)}</strong>{result.executed ? '' : <span className="muted"> · nothing was executed</span>}</dd>
+        </dl>
+      </section>
     </div>
   )
 }
