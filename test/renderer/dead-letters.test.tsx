@@ -175,4 +175,21 @@ describe('Dead letters: failure states', () => {
     await user.click(screen.getByRole('button', { name: 'Try again' }))
     expect(await screen.findByText('No dead letters match')).toBeTruthy()
   })
+
+  it('shows why the error groups cannot be loaded instead of loading forever', async () => {
+    let available = false
+    const { user } = await renderPanel({
+      view: 'dlq',
+      before: (engine) => {
+        const groups = engine.dlq.groups.bind(engine.dlq)
+        engine.dlq.groups = async () => (available ? groups() : { ok: false, error: { code: 'DLQ_UNAVAILABLE', message: 'database is locked' } })
+      }
+    })
+    const card = screen.getByRole('region', { name: 'Error groups' })
+    await waitFor(() => expect(within(card).getByRole('alert').textContent).toContain('database is locked'))
+    expect(within(card).queryByText('Loading groups…')).toBeNull()
+    available = true
+    await user.click(within(card).getByRole('button', { name: 'Try again' }))
+    expect(await within(card).findByText('No open failures to group.')).toBeTruthy()
+  })
 })

@@ -27,6 +27,8 @@ export interface DlqSlice {
     selected: string[]
     detail: { id: string; data: DlqEntryDetail | null; error: ConductorError | null } | null
     groups: DlqErrorGroup[] | null
+    /** Why the error groups could not be loaded (the last try); null once they load. */
+    groupsError: ConductorError | null
     preview: DlqBulkPreview | null
     notice: Notice | null
   }
@@ -66,7 +68,7 @@ export const createDlqSlice: StateCreator<AppState, [], [], DlqSlice> = (set, ge
     if (detail) await get().openDetail(detail.id)
   }
   return {
-    dlq: { filter: {}, back: [], cursor: undefined, page: null, loading: false, error: null, selected: [], detail: null, groups: null, preview: null, notice: null },
+    dlq: { filter: {}, back: [], cursor: undefined, page: null, loading: false, error: null, selected: [], detail: null, groups: null, groupsError: null, preview: null, notice: null },
 
     async loadDlqPage(cursor, quiet = false) {
       if (!quiet) patch(set, get, { loading: true, error: null })
@@ -162,7 +164,7 @@ export const createDlqSlice: StateCreator<AppState, [], [], DlqSlice> = (set, ge
     },
     async loadGroups() {
       const result = await get().client.call('dlq.groups', {})
-      if (result.ok) patch(set, get, { groups: result.value })
+      patch(set, get, result.ok ? { groups: result.value, groupsError: null } : { groupsError: result.error })
     },
     async canaryRetry(signature, canaryCount) {
       const result = await get().client.call('dlq.canaryRetry', { signature, canaryCount })

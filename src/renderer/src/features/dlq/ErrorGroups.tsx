@@ -1,17 +1,19 @@
 /** Failures grouped by normalised signature, with one-click actions: show, canary retry, retry when healthy. */
 import type { RedriveJob } from '../../../../shared/panel.ts'
 import { Since } from '../../components/Since.tsx'
+import { ErrorBox } from '../../components/States.tsx'
 import { useActions, useApp } from '../../store/use-app.ts'
 
 export function ErrorGroups(): React.JSX.Element {
   const groups = useApp((s) => s.dlq.groups)
   const filter = useApp((s) => s.dlq.filter)
   const breakers = useApp((s) => s.live.breakers)
-  const { setDlqFilter, canaryRetry, retryWhenHealthy } = useActions()
+  const groupsError = useApp((s) => s.dlq.groupsError)
+  const { setDlqFilter, canaryRetry, retryWhenHealthy, loadGroups } = useActions()
   return (
     <section className="card groups" aria-labelledby="groups-title">
       <header className="card-head"><h2 id="groups-title">Error groups</h2></header>
-      {groups === null ? <p className="muted">Loading groups…</p> : groups.length === 0 ? <p className="muted">No open failures to group.</p> : (
+      {groups === null && groupsError ? <ErrorBox error={groupsError} retry={() => void loadGroups()} /> : groups === null ? <p className="muted" role="status">Loading groups…</p> : groups.length === 0 ? <p className="muted">No open failures to group.</p> : (
         <ul className="group-list">
           {groups.map((g) => (
             <li key={g.signature} className="group" data-testid="error-group">
