@@ -101,6 +101,25 @@ async function routed(router: RequestRouter, total: number, concurrency: number)
   return total / ((performance.now() - started) / 1_000)
 }
 
+/**
+ * Routed and sandbox-alone throughput measured in alternating chunks (10 each, ABBA order), so drift on a shared
+ * machine (a neighbour's burst, JIT warm-up, the baseline's child exiting) hits both alike; rates over the
+ * summed time.
+ */
+async function interleaved(router: RequestRouter, runner: IsolatedPluginRunner, total: number, concurrency: number): Promise<{ routed: number; direct: number }> {
+  const chunks = 10
+  const size = Math.ceil(total / chunks)
+  let routedSeconds = 0
+  let directSeconds = 0
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    // ABBA order: neither side always runs first after the other.
+    if (chunk % 2 === 1) directSeconds += size / (await direct(runner, router, size, concurrency))
+    routedSeconds += size / (await routed(router, size, concurrency))
+    if (chunk % 2 === 0) directSeconds += size / (await direct(runner, router, size, concurrency))
+  }
+  return { routed: (size * chunks) / routedSeconds, direct: (size * chunks) / directSeconds }
+}
+
 export default async function bench(): Promise<void> {
   determineRouteLatency()
   console.log(`routeRequest overhead with an instant runner: ${(await routerOverheadUs()).toFixed(1)} µs per request`)
@@ -112,19 +131,15 @@ export default async function bench(): Promise<void> {
     if (started.loadErrors.length > 0) console.log('load errors:', started.loadErrors)
     const router = new RequestRouter({ directory: manager, runner, metrics: createRoutingMetrics(new Registry()) })
     await routed(router, 2_000, 16) // warm-up
-    // The machine is shared and noisy: three interleaved rounds, medians reported. The raw baseline is the
-    // sandbox bench's fork IPC echo (sequential round trips, and 32 in flight).
+    // The machine is shared and noisy: three rounds, medians reported; within a round routed and sandbox-alone
+    // runs alternate in chunks. The raw baseline is the sandbox bench's fork IPC echo (sequential round trips,
+    // and 32 in flight).
     const rounds: Array<{ raw1: number; raw32: number; routed1: number; routed32: number; direct1: number; direct32: number }> = []
     for (let round = 0; round < 3; round++) {
       const raw = await measureRawIpcRoundTrip(2_000, 32)
-      rounds.push({
-        raw1: raw.perSecond,
-        raw32: raw.pipelinedPerSecond,
-        routed1: await routed(router, 2_000, 1),
-        routed32: await routed(router, 20_000, 32),
-        direct1: await direct(runner, router, 2_000, 1),
-        direct32: await direct(runner, router, 20_000, 32)
-      })
+      const one = await interleaved(router, runner, 2_000, 1)
+      const many = await interleaved(router, runner, 20_000, 32)
+      rounds.push({ raw1: raw.perSecond, raw32: raw.pipelinedPerSecond, routed1: one.routed, routed32: many.routed, direct1: one.direct, direct32: many.direct })
     }
     for (const concurrency of [1, 32] as const) {
       const raw = median(rounds.map((r) => (concurrency === 1 ? r.raw1 : r.raw32)))

@@ -271,7 +271,8 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     const instanceId = this.balancer.pick(platform, this.candidates(platform), request.metadata)
     if (instanceId === null) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: noInstance(platform), durationMs: 0 } }
     let executed = false
-    const attempt = async (): Promise<Executed> => {
+    // Not async: `execute` already returns a promise and never throws, so no extra promise per request here.
+    const attempt = (): Promise<Executed> => {
       executed = true
       return this.execute(platform, instanceId, request, timeoutMs, signal)
     }
