@@ -127,7 +127,7 @@ export class HardenedProcessHost implements ProcessHost {
     // The private root needs the namespaces; a policy with unrestricted files gets none.
     let root: MountRoot | null = null
     if (ns && mount.tools && !p.fsRead.includes('*')) {
-      root = prepareMountRoot({ tools: mount.tools, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses })
+      root = prepareMountRoot({ tools: mount.tools, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
     }
     const node = [this.nodePath, ...nodeArgs]
     const script = root ? `${join}${mountScript(mount.tools!)}"$@"; exit $?` : `${join}"$@"; exit $?`

@@ -32,6 +32,8 @@ export interface MountRootInput {
   writePaths: string[]
   /** A plugin granted child processes also sees the system binaries and libraries (/usr, /bin, /lib…), read-only. */
   systemRuntime: boolean
+  /** A plugin granted network also sees the resolver configuration (/etc/resolv.conf, hosts, nsswitch.conf), read-only. */
+  network?: boolean
 }
 
 export interface MountRoot {
@@ -45,6 +47,7 @@ export interface MountRoot {
 
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/urandom']
+const RESOLVER_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/gai.conf']
 
 /** fstab fields escape space, tab, newline and backslash as octal. */
 function escapeField(path: string): string {
@@ -156,7 +159,8 @@ export function prepareMountRoot(input: MountRootInput): MountRoot {
   }
   const underSystem = (path: string): boolean => systemDirs.some((dir) => covers(dir, path))
   const writable = input.writePaths.map((path) => resolve(path))
-  const readable = [...input.tools.runtimeDirs, ...input.tools.runtimeFiles, ...input.readPaths].map((path) => resolve(path))
+  const resolver = input.network ? RESOLVER_FILES : []
+  const readable = [...input.tools.runtimeDirs, ...input.tools.runtimeFiles, ...resolver, ...input.readPaths].map((path) => resolve(path))
   for (const path of readable) {
     if (underSystem(path) || writable.includes(path) || !existsSync(path)) continue
     binds.push({ source: path, target: path, writable: false, device: false })

@@ -89,6 +89,18 @@ describe('filesystem escapes past the permission model', () => {
     })
   })
 
+  it('gives a plugin granted network the resolver files, read-only, and still nothing else', async () => {
+    const runner = new IsolatedPluginRunner(config)
+    runners.push(runner)
+    const started = await runner.start(plugin, 'networked', { policy: { networkHosts: ['localhost'] } })
+    if (!started.ok) throw new Error(`start failed: ${JSON.stringify(started.error)}`)
+    expect(layer(started.value.isolation, 'filesystem-read').status).toBe('enforced')
+    const resolved = await runner.execute('networked', request('lookup', { host: 'localhost' }))
+    expect(resolved.status === 'ok' && resolved.output).toBe('127.0.0.1')
+    const leak = await runner.execute('networked', request('read', { path: join(pluginDir, 'leak.txt') }))
+    expect(JSON.stringify(leak)).not.toContain('host secret')
+  })
+
   describe('with the private root switched off (mountNamespace: false)', () => {
     const runner = new IsolatedPluginRunner({ ...config, mountNamespace: false })
     let isolation: IsolationLayer[] = []
