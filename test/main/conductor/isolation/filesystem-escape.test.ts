@@ -87,6 +87,12 @@ describe('filesystem escapes past the permission model', () => {
       expect(result.status).toBe('error')
       expect(JSON.stringify(result)).not.toContain('host secret')
     })
+
+    it('does not reach the host root through /proc/1/root of the namespace init (outside the chroot)', async () => {
+      const result = await runner.execute('escape', request('sqlite-read', { path: `/proc/1/root${secretDb}` }))
+      expect(result.status).toBe('error')
+      expect(JSON.stringify(result)).not.toContain('host secret')
+    })
   })
 
   it('gives a plugin granted network the resolver files, read-only, and still nothing else', async () => {
