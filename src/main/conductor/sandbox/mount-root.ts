@@ -9,7 +9,7 @@
  * remount, unmount or chroot out. Paths keep their host names inside, so allow-lists and module paths match.
  */
 import { spawn } from 'node:child_process'
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmdirSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmdirSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 
@@ -111,10 +111,56 @@ export async function findMountTools(nodePath: string, extraEnv: Record<string, 
  * and on a disk-backed /tmp those cost ~1 ms each (measured: 27 ms per skeleton on ext4 vs 2 ms on tmpfs).
  */
 function skeletonBase(): string {
+  const name = `conductor-root-${process.pid}-`
   try {
-    return mkdtempSync('/dev/shm/conductor-root-')
+    return mkdtempSync(join('/dev/shm', name))
   } catch {
-    return mkdtempSync(join(tmpdir(), 'conductor-root-'))
+    return mkdtempSync(join(tmpdir(), name))
+  }
+}
+
+/** Removes an emptied skeleton bottom-up: only empty files, symlinks and then empty dirs; never follows a link. */
+function removeSkeleton(path: string): void {
+  try {
+    const stat = lstatSync(path)
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path)) removeSkeleton(join(path, name))
+      rmdirSync(path)
+    } else if (stat.isSymbolicLink() || (stat.isFile() && stat.size === 0) || path.endsWith('/fstab')) unlinkSync(path)
+  } catch {
+    // in use or not ours to remove: leave it
+  }
+}
+
+/**
+ * Skeletons of hosts that died without cleaning up (their pid is in the name): removed at probe time.
+ * A live host's skeletons are left alone, since their directories are mountpoints of running sandboxes.
+ */
+export function sweepStaleSkeletons(): number {
+  let removed = 0
+  for (const dir of ['/dev/shm', tmpdir()]) {
+    let names: string[] = []
+    try {
+      names = readdirSync(dir)
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      const pid = Number(/^conductor-root-(\d+)-/.exec(name)?.[1] ?? NaN)
+      if (!Number.isInteger(pid) || pid === process.pid || pidAlive(pid)) continue
+      removeSkeleton(join(dir, name))
+      removed++
+    }
+  }
+  return removed
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (cause) {
+    return (cause as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
@@ -184,7 +230,7 @@ export function prepareMountRoot(input: MountRootInput): MountRoot {
   ensureDir('/tmp')
 
   const line = (source: string, target: string, type: string, options: string): string =>
-    `${escapeField(source)} ${escapeField(join(rootDir, target))} ${type} ${options} 0 0`
+    `${escapeField(source)} ${escapeField(target === '/' ? rootDir : join(rootDir, target))} ${type} ${options} 0 0`
   const lines = [
     // The skeleton itself, read-only: nothing can be created outside the writable binds.
     line(rootDir, '/', 'none', 'bind,ro,nosuid,nodev'),
@@ -263,6 +309,7 @@ export interface MountProbe {
  * for a sandbox, and must find /etc/passwd absent, / read-only and no effective capability.
  */
 export async function probeMountLayer(namespacePrefix: string[], nodePath: string, extraEnv: Record<string, string>): Promise<MountProbe> {
+  sweepStaleSkeletons()
   const found = await findMountTools(nodePath, extraEnv)
   if (!found.tools) return { tools: null, evidence: found.why }
   const tools = found.tools
