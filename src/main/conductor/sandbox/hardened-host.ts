@@ -26,7 +26,8 @@ import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, SpawnSpec 
 import { encodeFrame, FrameDecoder } from './framing.ts'
 import { heapFlags } from './heap-flags.ts'
 import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
-import { enterRoot, mountScript, prepareMountRoot, probeMountLayer, type MountProbe, type MountRoot } from './mount-root.ts'
+import { enterRoot, mountScript, prepareMountRoot, type MountRoot } from './mount-root.ts'
+import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
 
 export interface HardenedHostOptions {
