@@ -105,6 +105,7 @@ describe('control panel in Chromium (fake engine)', () => {
     expect(await page.getByTestId('decision-platforms').textContent()).toBe('discord')
     expect(await page.getByTestId('decision-rule').textContent()).toBe('builtin:discord')
     expect(await page.getByTestId('response-discord').textContent()).toContain('discord handled !ping')
+    expect(await page.getByTestId('route-timing').textContent()).toMatch(/Decision[\d.]+ (µs|ms).*Total[\d.]+ (µs|ms)/)
     await shot('routing')
     await page.getByRole('button', { name: 'Malformed' }).click()
     await page.getByRole('button', { name: 'Where would it go?' }).click()

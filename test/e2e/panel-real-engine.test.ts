@@ -1,7 +1,8 @@
 /**
  * The issue's scenario in Chromium against the real engine (real sandboxes, router, SQLite DLQ) behind the
- * headless host: both built-in platforms closed; the fails-on-demand plugin fails until its breaker opens and
- * the UI shows it; the failures appear in Dead letters; one is retried after the plugin recovered and
+ * headless host: both built-in platforms closed; requests typed into the Test routing form make the
+ * fails-on-demand plugin fail until its breaker opens, and the Overview shows it open; the failures appear in
+ * Dead letters; one is retried after the plugin recovered and
  * resolves, another is discarded with a reason; a Discord command is test-routed; every sandbox has points.
  */
 import { join } from 'node:path'
@@ -32,6 +33,26 @@ afterAll(async () => {
 
 const shot = (name: string) => page.screenshot({ path: join(screenshotDir, `real-${name}.png`) })
 const nav = (label: string) => page.getByRole('tab', { name: new RegExp(`^${label}`) }).click()
+/** Clicks a Test routing button and returns the result of exactly that call (the form numbers its runs). */
+async function submit(button: 'Send it' | 'Where would it go?') {
+  const shown = page.getByTestId('route-result')
+  const before = (await shown.count()) > 0 ? Number(await shown.getAttribute('data-run')) : 0
+  await page.getByRole('button', { name: button }).click()
+  const result = page.locator(`[data-testid=route-result][data-run="${before + 1}"]`)
+  await result.waitFor({ timeout: 15_000 }).catch(async (cause: unknown) => {
+    await shot('routing-timeout')
+    const html = await page.locator('[data-testid=route-result]').evaluateAll((els) => els.map((e) => e.outerHTML.slice(0, 120)))
+    throw new Error(`no result for run ${before + 1}: ${JSON.stringify(html)}`, { cause })
+  })
+  return result
+}
+
+/** Types a request into the Test routing form and sends it through the router, as an operator would. */
+async function sendThroughForm(request: Record<string, unknown>) {
+  await page.getByLabel('Request JSON').fill(JSON.stringify(request, null, 2))
+  return submit('Send it')
+}
+
 const breakerState = (platform: string) => page.locator(`[data-testid=breaker-${platform}] .breaker-head .badge`).getAttribute('data-state')
 
 describe('control panel in Chromium (real engine)', () => {
@@ -45,10 +66,24 @@ describe('control panel in Chromium (real engine)', () => {
     await shot('overview')
   })
 
-  it('opens the failing plugin breaker and shows it open', async () => {
-    await real.runner.execute('flaky-1', { id: 'switch-on', type: 'x', content: 'fail:on', metadata: {} })
-    for (let i = 0; i < 4; i++) await real.router.routeRequest({ id: `order-${i}`, type: 'x', content: `hello ${i}`, target: 'flaky' })
+  it('fails the test plugin through the Test routing form until its breaker opens, and shows it open', async () => {
+    await nav('Test routing')
+    const switched = await sendThroughForm({ type: 'x', content: 'fail:on', target: 'flaky' })
+    expect(await switched.getByTestId('response-flaky').textContent()).toContain('"switched": "on"')
+    for (let i = 0; i < 3; i++) {
+      const result = await sendThroughForm({ id: `order-${i}`, type: 'x', content: `hello ${i}`, target: 'flaky' })
+      expect(await result.getByTestId('decision-platforms').textContent()).toBe('flaky')
+      expect(await result.getByTestId('response-flaky').textContent()).toContain('failing mode')
+      expect(await result.getByTestId('response-dlq').textContent()).toContain(`order-${i}`)
+    }
+    await shot('routing-failed')
+    // Three consecutive failures opened the breaker: the next request is refused without reaching the plugin.
+    const refused = await sendThroughForm({ id: 'order-3', type: 'x', content: 'hello 3', target: 'flaky' })
+    expect(await refused.getByTestId('response-error').textContent()).toMatch(/circuit|open/i)
+    expect(await refused.getByTestId('response-dlq').textContent()).toContain('order-3')
+    await nav('Overview')
     await poll(() => breakerState('flaky'), { timeout: 10_000 }).toBe('open')
+    await poll(() => page.locator('[data-testid=breaker-flaky] .cause').textContent()).toContain('failing mode')
     await shot('overview-flaky-open')
   })
 
@@ -83,13 +118,14 @@ describe('control panel in Chromium (real engine)', () => {
     await shot('dlq-after')
   })
 
-  it('test-routes a Discord command and shows the decision and the response', async () => {
+  it('test-routes a Discord command and shows the decision, the rule, the response and the timing', async () => {
     await nav('Test routing')
     await page.getByRole('button', { name: 'Discord command' }).click()
-    await page.getByRole('button', { name: 'Send it' }).click()
-    await page.getByTestId('route-result').waitFor()
-    expect(await page.getByTestId('decision-platforms').textContent()).toBe('discord')
-    await poll(() => page.getByTestId('response-discord').textContent()).toContain('Pong!')
+    const result = await submit('Send it')
+    expect(await result.getByTestId('decision-platforms').textContent()).toBe('discord')
+    expect(await result.getByTestId('decision-rule').textContent()).toMatch(/^builtin:discord/)
+    expect(await result.getByTestId('response-discord').textContent()).toContain('Pong!')
+    expect(await result.getByTestId('route-timing').textContent()).toMatch(/Decision[\d.]+ (µs|ms).*Delivery[\d.]+ (µs|ms).*Total[\d.]+ (µs|ms)/)
     await shot('routing')
   })
 

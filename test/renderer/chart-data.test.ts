@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { downsample, rssAxis, timeDomain, timeTicks } from '../../src/renderer/src/features/resources/chart-data.ts'
+import { downsample, formatRelative, relativeTicks, rssAxis, spanSeconds } from '../../src/renderer/src/features/resources/chart-data.ts'
 import type { ResourceSample } from '../../src/shared/sandbox.ts'
 
 const MiB = 1048576
@@ -28,7 +28,8 @@ describe('resource chart data', () => {
     const earlier = new Map(before.map((p) => [p.t, p]))
     const inner = after.slice(1, -1)
     expect(inner.length).toBeGreaterThan(95)
-    for (const point of inner) expect(earlier.get(point.t)).toEqual(point)
+    const abs = (p: { t: number; cpu: number; rss: number } | undefined) => p && { t: p.t, cpu: p.cpu, rss: p.rss }
+    for (const point of inner) expect(abs(earlier.get(point.t))).toEqual(abs(point))
   })
 
   it('drops samples outside the domain', () => {
@@ -36,20 +37,24 @@ describe('resource chart data', () => {
     expect(points.map((p) => p.cpu)).toEqual([5, 6, 0, 1, 2])
   })
 
-  it('spans at least a minute for a fresh process and at most the window', () => {
-    expect(timeDomain(99_000, 100_000, 300_000, 60_000)).toEqual([40_000, 100_000])
-    expect(timeDomain(0, 1_000_000, 300_000, 60_000)).toEqual([700_000, 1_000_000])
-    expect(timeDomain(undefined, 100_000, 300_000, 60_000)).toEqual([40_000, 100_000])
+  it('spans a minute while the process is young and the whole window after', () => {
+    expect(spanSeconds(99_000, 100_000, 300_000, 60_000)).toBe(60)
+    expect(spanSeconds(undefined, 100_000, 300_000, 60_000)).toBe(60)
+    expect(spanSeconds(0, 1_000_000, 300_000, 60_000)).toBe(300)
   })
 
-  it('puts time ticks on whole minutes for five minutes and on half minutes for one', () => {
-    const five = timeTicks([1_000_500, 1_300_500])
-    expect(five.stepMs).toBe(60_000)
-    expect(five.ticks.every((t) => t % 60_000 === 0)).toBe(true)
-    expect(five.ticks.length).toBe(5)
-    const one = timeTicks([1_000_500, 1_060_500])
-    expect(one.stepMs).toBe(15_000)
-    expect(one.ticks.every((t) => t % 15_000 === 0 && t >= 1_000_500 && t <= 1_060_500)).toBe(true)
+  it('ticks a relative axis on whole minutes for five minutes and on quarter minutes for one', () => {
+    expect(relativeTicks(300)).toEqual([-300, -240, -180, -120, -60, 0])
+    expect(relativeTicks(60)).toEqual([-60, -45, -30, -15, 0])
+    expect([-300, -45, 0].map(formatRelative)).toEqual(['-5m', '-45s', 'now'])
+  })
+
+  it('places points in seconds before the right edge', () => {
+    const points = downsample(samples(0, 10), 0, 9000, 100)
+    // Buckets start at aligned times, so a point sits at most one bucket (here 91 ms) before its sample.
+    expect(points.at(-1)!.ago).toBeCloseTo(0, 0)
+    expect(points[0]!.ago).toBeCloseTo(-9, 0)
+    expect(points.every((p, i) => i === 0 || p.ago > points[i - 1]!.ago)).toBe(true)
   })
 
   it('ticks the RSS axis at quarters of the memory cap, with headroom above it', () => {

@@ -39,10 +39,3 @@ export function formatClock(atMs: number): string {
 export function formatPercent(fraction: number | null): string {
   return fraction === null ? '—' : `${(fraction * 100).toFixed(0)}%`
 }
-
-const hourMinute = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hour12: false })
-
-/** "14:05": axis labels on whole minutes. */
-export function formatHourMinute(atMs: number): string {
-  return hourMinute.format(atMs)
-}

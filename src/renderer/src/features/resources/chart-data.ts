@@ -9,6 +9,8 @@ const MiB = 1048576
 export interface ChartPoint {
   /** Start of the time bucket the point stands for, ms since epoch. */
   t: number
+  /** The same, in seconds relative to the chart's right edge (negative). */
+  ago: number
   /** Highest CPU % in the bucket, one decimal. */
   cpu: number
   /** Highest RSS in the bucket, MiB, one decimal. */
@@ -21,6 +23,7 @@ export interface ChartPoint {
  * and a new tick changes only the newest slot. Samples must be in time order.
  */
 export function downsample(samples: readonly ResourceSample[], startMs: number, endMs: number, maxPoints: number): ChartPoint[] {
+  const toAgo = (t: number) => Math.round((t - endMs) / 100) / 10
   // Aligned buckets can straddle both ends, so n - 1 widths cover the span in at most n buckets.
   const bucketMs = Math.max(1, Math.ceil((endMs - startMs) / Math.max(1, maxPoints - 1)))
   const points: ChartPoint[] = []
@@ -34,26 +37,36 @@ export function downsample(samples: readonly ResourceSample[], startMs: number, 
       current.cpu = Math.max(current.cpu, cpu)
       current.rss = Math.max(current.rss, rss)
     } else {
-      current = { t, cpu, rss }
+      current = { t, ago: toAgo(t), cpu, rss }
       points.push(current)
     }
   }
   return points
 }
 
-/** The time window a chart shows: the last `windowMs`, or less (at least `minSpanMs`) while history is short. */
-export function timeDomain(firstSampleMs: number | undefined, nowMs: number, windowMs: number, minSpanMs: number): [number, number] {
-  const start = Math.max(nowMs - windowMs, Math.min(firstSampleMs ?? nowMs, nowMs - minSpanMs))
-  return [start, nowMs]
+/**
+ * How many seconds the time axis spans: a minute while the process is younger than that (so a few samples
+ * are not a speck at the edge), the whole window after. The axis is relative ("-3m" … "now") so its props
+ * change only when the span does, not on every redraw as absolute clock ticks would.
+ */
+export function spanSeconds(firstSampleMs: number | undefined, nowMs: number, windowMs: number, minSpanMs: number): number {
+  const age = firstSampleMs === undefined ? 0 : nowMs - firstSampleMs
+  return Math.round((age > minSpanMs ? windowMs : minSpanMs) / 1000)
 }
 
-/** Ticks on whole 30 s / 1 min / 2 min marks inside the domain (about five), so labels do not slide. */
-export function timeTicks([startMs, endMs]: readonly [number, number]): { ticks: number[]; stepMs: number } {
-  const span = endMs - startMs
-  const stepMs = [15_000, 30_000, 60_000, 120_000, 300_000].find((step) => span / step <= 6) ?? 600_000
+/** Ticks for a relative axis of `spanS` seconds ending at 0 ("now"): whole minutes, or quarter minutes for one. */
+export function relativeTicks(spanS: number): number[] {
+  const stepS = spanS <= 60 ? 15 : 60
   const ticks: number[] = []
-  for (let t = Math.ceil(startMs / stepMs) * stepMs; t <= endMs; t += stepMs) ticks.push(t)
-  return { ticks, stepMs }
+  for (let t = -Math.floor(spanS / stepS) * stepS; t <= 0; t += stepS) ticks.push(t)
+  return ticks
+}
+
+/** "now", "-45s", "-2m". */
+export function formatRelative(seconds: number): string {
+  if (seconds === 0) return 'now'
+  const abs = Math.abs(seconds)
+  return abs % 60 === 0 ? `-${abs / 60}m` : `-${abs}s`
 }
 
 /** RSS axis in MiB: ticks at quarters of the memory cap, headroom above it so the cap line is never the edge. */
