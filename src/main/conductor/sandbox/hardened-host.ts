@@ -128,7 +128,12 @@ export class HardenedProcessHost implements ProcessHost {
     // The private root needs the namespaces; a policy with unrestricted files gets none.
     let root: MountRoot | null = null
     if (ns && mount.tools && !p.fsRead.includes('*')) {
-      root = prepareMountRoot({ tools: mount.tools, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
+      try {
+        root = prepareMountRoot({ tools: mount.tools, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
+      } catch (cause) {
+        void group?.remove()
+        throw cause
+      }
     }
     const node = [this.nodePath, ...nodeArgs]
     const script = root ? `${join}${mountScript(mount.tools!)}"$@"; exit $?` : `${join}"$@"; exit $?`
