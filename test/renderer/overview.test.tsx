@@ -102,3 +102,24 @@ describe('dialogs', () => {
     expect(screen.queryByRole('dialog')).toBeNull()
   })
 })
+
+describe('engine state errors', () => {
+  it('explains a failed snapshot and loads it again on Try again', async () => {
+    let broken = true
+    const { user } = await renderPanel({
+      before: (engine) => {
+        const isolation = engine.isolation.bind(engine)
+        engine.isolation = () => {
+          if (broken) throw new Error('isolation report unreadable')
+          return isolation()
+        }
+      }
+    })
+    const alert = await screen.findByText(/Could not load the engine state/)
+    expect(screen.queryByTestId('platform-discord')).toBeNull()
+    broken = false
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }))
+    expect(await screen.findByTestId('platform-discord')).toBeTruthy()
+    expect(screen.queryByText(/Could not load the engine state/)).toBeNull()
+  })
+})

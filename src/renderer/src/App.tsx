@@ -31,8 +31,9 @@ function NavBadge({ view }: { view: ViewName }): React.JSX.Element | null {
 
 function ConnectionBanner(): React.JSX.Element | null {
   const { status, kind, error, missedUpdates } = useApp((s) => s.connection)
+  const { loadSnapshot } = useActions()
   if (status === 'open' && !error) return missedUpdates ? <div className="banner warn" role="status">{missedUpdates} update(s) were missed; the view may lag by a tick.</div> : null
-  if (error) return <div className="banner bad" role="alert">Could not load the engine state. <ErrorBox error={error} /></div>
+  if (error) return <div className="banner bad" role="alert">Could not load the engine state. <ErrorBox error={error} retry={() => void loadSnapshot()} /></div>
   return <div className="banner warn" role="status">{status === 'connecting' ? `Connecting to the engine (${kind})…` : `Disconnected from the engine (${kind}); reconnecting…`}</div>
 }
 
