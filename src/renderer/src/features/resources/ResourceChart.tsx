@@ -28,7 +28,8 @@ const tickStyle = { fontSize: 10 }
 const cpuDomain = [0, 100]
 const cpuTicks = [0, 25, 50, 75, 100]
 const initialDimension = { width: 480, height: HEIGHT }
-const exitLabel = (reason: string) => ({ value: `✖ ${reason.replace('_', ' ')}`, position: 'insideTopLeft' as const, fontSize: 10, fill: 'var(--critical)' })
+/** A kill/crash mark's label sits on the side of its line that has room (left of a recent mark). */
+const exitLabel = (reason: string, recent: boolean) => ({ value: `✖ ${reason.replace('_', ' ')}`, position: recent ? ('insideTopRight' as const) : ('insideTopLeft' as const), fontSize: 10, fill: 'var(--critical)' })
 
 export const ResourceChart = memo(function ResourceChart({ samples, exits, nowMs, windowMs, capMiB }: ResourceChartProps): React.JSX.Element {
   const endMs = Math.max(nowMs, samples.at(-1)?.atMs ?? 0)
@@ -38,7 +39,8 @@ export const ResourceChart = memo(function ResourceChart({ samples, exits, nowMs
   const x = useMemo(() => ({ domain: [-spanS, 0], ticks: relativeTicks(spanS) }), [spanS])
   const data = useMemo(() => downsample(samples, startMs, endMs, MAX_CHART_POINTS), [samples, startMs, endMs])
   const rss = useMemo(() => rssAxis(capMiB), [capMiB])
-  const capLabel = useMemo(() => ({ value: `cap ${Math.round(capMiB)} MiB`, position: 'insideTopRight' as const, fontSize: 10, fill: 'var(--bad)' }), [capMiB])
+  // On the left, where a young process has no line yet and an old one has its oldest samples.
+  const capLabel = useMemo(() => ({ value: `cap ${Math.round(capMiB)} MiB`, position: 'insideTopLeft' as const, fontSize: 10, fill: 'var(--bad)' }), [capMiB])
   const marks = exits.filter((e) => e.atMs >= startMs)
   return (
     <div className="chart" data-chart-points={data.length}>
@@ -50,7 +52,7 @@ export const ResourceChart = memo(function ResourceChart({ samples, exits, nowMs
           <YAxis yAxisId="rss" orientation="right" domain={rss.domain} ticks={rss.ticks} tick={tickStyle} width={44} unit="M" />
           <ReferenceLine yAxisId="rss" y={capMiB} stroke="var(--bad)" strokeDasharray="6 3" label={capLabel} />
           {marks.map((exit) => (
-            <ReferenceLine key={`${exit.atMs}-${exit.reason}`} yAxisId="cpu" x={Math.round((exit.atMs - endMs) / 100) / 10} stroke="var(--critical)" strokeWidth={2} label={exitLabel(exit.reason)} />
+            <ReferenceLine key={`${exit.atMs}-${exit.reason}`} yAxisId="cpu" x={Math.round((exit.atMs - endMs) / 100) / 10} stroke="var(--critical)" strokeWidth={2} label={exitLabel(exit.reason, exit.atMs - endMs > (-spanS * 1000) / 2)} />
           ))}
           <Line yAxisId="cpu" dataKey="cpu" name="CPU %" stroke="var(--cpu)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
           <Line yAxisId="rss" dataKey="rss" name="RSS MiB" stroke="var(--rss)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
