@@ -86,6 +86,22 @@ describe('keyboard', () => {
     expect(document.activeElement).toBe(discard)
   })
 
+  it('moves between views with the arrow keys, Home and End, keeping one tab in the Tab order', async () => {
+    const { user } = await renderPanel()
+    const tab = (name: RegExp) => screen.getByRole('tab', { name })
+    tab(/^Overview/).focus()
+    await user.keyboard('{ArrowDown}')
+    expect(document.activeElement).toBe(tab(/^Resources/))
+    expect(tab(/^Resources/).getAttribute('aria-selected')).toBe('true')
+    await user.keyboard('{End}')
+    expect(document.activeElement).toBe(tab(/^Incidents/))
+    await user.keyboard('{ArrowDown}')
+    expect(document.activeElement).toBe(tab(/^Overview/))
+    await user.keyboard('{ArrowUp}{Home}')
+    expect(document.activeElement).toBe(tab(/^Overview/))
+    expect(screen.getAllByRole('tab').filter((t) => t.tabIndex === 0)).toEqual([tab(/^Overview/)])
+  })
+
   // The views with controls (Resources, Isolation and Incidents only show data).
   const views: ViewName[] = ['overview', 'dlq', 'routing']
   for (const view of views) {

@@ -1,5 +1,5 @@
 /**
- * The panel shell: a sidebar of views (keyboard reachable, arrow keys move between them), a connection
+ * The panel shell: a sidebar of views (keyboard reachable: arrow keys, Home and End move between them), a connection
  * banner, and the active view. Only the active view is mounted, so a tick re-renders only what it shows.
  */
 import { useEffect, useRef } from 'react'
@@ -63,9 +63,10 @@ export function App(): React.JSX.Element {
                 className={v.id === view ? 'nav-item active' : 'nav-item'}
                 onClick={() => setView(v.id)}
                 onKeyDown={(e) => {
-                  if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return
+                  const index = e.key === 'ArrowDown' ? (i + 1) % views.length : e.key === 'ArrowUp' ? (i + views.length - 1) % views.length : e.key === 'Home' ? 0 : e.key === 'End' ? views.length - 1 : null
+                  if (index === null) return
                   e.preventDefault()
-                  const next = views[(i + (e.key === 'ArrowDown' ? 1 : views.length - 1)) % views.length]!
+                  const next = views[index]!
                   setView(next.id)
                   nav.current?.querySelector<HTMLButtonElement>(`#tab-${next.id}`)?.focus()
                 }}
