@@ -79,7 +79,11 @@ async function startEngine(): Promise<Engine | null> {
       defaultDlqPath: join(app.getPath('userData'), 'dlq.sqlite'),
       utilityHost: new UtilityProcessHost(utilityProcess.fork),
       // Electron's own binary as plain Node, where --permission and namespaces apply (needs the runAsNode fuse).
-      hardenedHost: new HardenedProcessHost({ nodePath: process.execPath, extraEnv: { ELECTRON_RUN_AS_NODE: '1' } })
+      hardenedHost: new HardenedProcessHost({
+        nodePath: process.execPath,
+        extraEnv: { ELECTRON_RUN_AS_NODE: '1' },
+        useMountNamespace: config.sandbox.mountNamespace
+      })
     })
   } catch (cause) {
     console.error(`Conductor engine could not start: ${cause instanceof Error ? cause.message : String(cause)}`)

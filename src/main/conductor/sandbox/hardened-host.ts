@@ -48,6 +48,7 @@ for (const [name, number] of Object.entries(constants.signals)) if (!signalNames
 
 export class HardenedProcessHost implements ProcessHost {
   readonly kind = 'hardened' as const
+  readonly addedEnvKeys: readonly string[]
   private readonly nodePath: string
   private readonly extraEnv: Record<string, string>
   private readonly options: HardenedHostOptions
@@ -57,6 +58,7 @@ export class HardenedProcessHost implements ProcessHost {
     this.options = options
     this.nodePath = options.nodePath ?? process.execPath
     this.extraEnv = options.extraEnv ?? {}
+    this.addedEnvKeys = Object.keys(this.extraEnv)
   }
 
   private probed() {

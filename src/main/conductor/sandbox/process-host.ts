@@ -72,6 +72,11 @@ export interface ProcessHandle {
 
 export interface ProcessHost {
   readonly kind: 'hardened' | 'utility'
+  /**
+   * Env keys the host itself adds to every child beyond the spec's env (e.g. `ELECTRON_RUN_AS_NODE`), so the
+   * environment check expects them instead of reporting them as leaked host variables.
+   */
+  readonly addedEnvKeys?: readonly string[]
   capabilities(): Promise<HostCapabilities>
   spawn(spec: SpawnSpec): Promise<ProcessHandle>
 }

@@ -196,7 +196,7 @@ export class SandboxInstance {
       writeProbeLeaked,
       policy: o.policy,
       limits: o.limits,
-      envKeys: Object.keys(spec.env),
+      envKeys: [...Object.keys(spec.env), ...(o.host.addedEnvKeys ?? [])],
       busySampleMs: o.busySampleMs,
       killGraceMs: o.killGraceMs
     })

@@ -6,11 +6,14 @@ import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
 import { metricsRegistry } from '../../../../src/main/conductor/metrics.ts'
+import { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hardened-host.ts'
 import { namespaceOf } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
 import type { IsolationLayer, ResourceSample } from '../../../../src/shared/sandbox.ts'
 import { hostilePlugin, request } from './helpers.ts'
 
 let runner: IsolatedPluginRunner
+
+const layer = (layers: IsolationLayer[], name: IsolationLayer['layer']) => layers.find((l) => l.layer === name)!
 
 beforeAll(() => {
   runner = new IsolatedPluginRunner({ sampleIntervalMs: 100, killGraceMs: 300 })
@@ -127,7 +130,6 @@ describe('plugin instances', () => {
 })
 
 describe('isolation report', () => {
-  const layer = (layers: IsolationLayer[], name: IsolationLayer['layer']) => layers.find((l) => l.layer === name)!
 
   it('reports only layers the test can observe from outside as enforced', async () => {
     const started = await runner.start(hostilePlugin, 'report', { limits: { memoryMb: 96 } })
@@ -161,5 +163,25 @@ describe('isolation report', () => {
     const network = layer(caps, 'network')
     if (network.status === 'enforced') expect(network.evidence).toMatch(/host listener on 127\.0\.0\.1:\d+ saw 0 connection/)
     await runner.stop('report')
+  })
+})
+
+describe('environment added by the host', () => {
+  it('expects the env a host adds itself (ELECTRON_RUN_AS_NODE in the app) instead of refusing it as a leak', async () => {
+    const electronLike = new IsolatedPluginRunner(
+      { killGraceMs: 300 },
+      { hardenedHost: new HardenedProcessHost({ extraEnv: { ELECTRON_RUN_AS_NODE: '1' } }) }
+    )
+    try {
+      const started = await electronLike.start(hostilePlugin, 'run-as-node')
+      expect(started.ok).toBe(true)
+      if (!started.ok) return
+      const environment = layer(started.value.isolation, 'environment')
+      expect(environment.status).toBe('enforced')
+      expect(environment.evidence).toContain('ELECTRON_RUN_AS_NODE')
+      expect(environment.evidence).not.toMatch(/also sees/)
+    } finally {
+      await electronLike.close()
+    }
   })
 })
