@@ -11,6 +11,8 @@ import { UpdateBatcher, type UpdateBatcherOptions } from './update-batcher.ts'
 
 export interface PanelServerOptions extends RpcServerOptions {
   intervalMs?: number
+  /** JSON file that keeps canary / retry-when-healthy redrives across restarts; absent = memory only. */
+  redriveStatePath?: string
   setInterval?: UpdateBatcherOptions['setInterval']
   clearInterval?: UpdateBatcherOptions['clearInterval']
 }
@@ -26,7 +28,7 @@ export interface PanelServer {
 
 export function createPanelServer(engine: EnginePort, options: PanelServerOptions = {}): PanelServer {
   const incidents = new IncidentLog()
-  const redrive = new RedriveCoordinator(engine)
+  const redrive = new RedriveCoordinator(engine, options.redriveStatePath === undefined ? {} : { statePath: options.redriveStatePath })
   const server = new RpcServer(createHandlers({ engine, incidents, redrive }), options)
   const batcher = new UpdateBatcher({ engine, server, incidents, redrive, ...options })
   batcher.start()

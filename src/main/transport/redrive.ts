@@ -5,7 +5,10 @@
  * - when-healthy: wait until the platform's breaker is closed, then retry in batches that double each tick
  *   (1, 2, 4 …), and pause while the breaker is not closed.
  * Both act on exactly the set of entries that matched when the job started.
+ * With `statePath`, jobs are written to that JSON file whenever they change (write-then-rename) and read back
+ * on start, so a restart resumes them; without it they live in memory and say so (`survivesRestart: false`).
  */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { ConductorError } from '../../shared/errors.ts'
 import type { DlqFilter } from '../../shared/dlq.ts'
 import type { RedriveJob } from '../../shared/panel.ts'
@@ -14,6 +17,28 @@ import type { EnginePort } from './engine-port.ts'
 
 const retryable: NonNullable<DlqFilter['states']> = ['pending', 'dead']
 const maxSetSize = 5000
+/** Finished jobs kept (and shown) besides every active one. */
+const keptFinished = 20
+
+export interface RedriveOptions {
+  /** JSON file the jobs are kept in across restarts; absent = memory only. */
+  statePath?: string
+}
+
+interface SavedJob {
+  view: RedriveJob
+  remaining: string[]
+  canaries: [string, number][]
+  batch: number
+}
+
+interface SavedState {
+  v: 1
+  nextId: number
+  jobs: SavedJob[]
+}
+
+const finished = (job: { view: RedriveJob }): boolean => job.view.status === 'done' || job.view.status === 'aborted'
 
 interface JobState {
   view: RedriveJob
@@ -26,10 +51,52 @@ interface JobState {
 export class RedriveCoordinator {
   readonly #engine: EnginePort
   readonly #jobs = new Map<string, JobState>()
+  readonly #statePath: string | undefined
   #nextId = 1
+  #saved = ''
+  /** Why the saved jobs could not be read back, if so; the unreadable file is then kept as `<statePath>.damaged`. */
+  loadProblem: string | null = null
 
-  constructor(engine: EnginePort) {
+  constructor(engine: EnginePort, options: RedriveOptions = {}) {
     this.#engine = engine
+    this.#statePath = options.statePath
+    if (this.#statePath && existsSync(this.#statePath)) this.#load(this.#statePath)
+  }
+
+  #load(path: string): void {
+    try {
+      const state = JSON.parse(readFileSync(path, 'utf8')) as SavedState
+      if (state.v !== 1 || !Array.isArray(state.jobs)) throw new Error(`unknown format ${String(state.v)}`)
+      this.#nextId = state.nextId
+      for (const saved of state.jobs) {
+        const view = { ...saved.view, survivesRestart: true }
+        if (!finished(saved)) view.detail = `resumed after a restart; ${view.detail}`
+        this.#jobs.set(view.jobId, { view, remaining: saved.remaining, canaries: new Map(saved.canaries), batch: saved.batch })
+      }
+    } catch (cause) {
+      // A damaged file must not stop the panel: keep it aside for a person to look at, and start empty.
+      this.loadProblem = `could not read ${path}: ${cause instanceof Error ? cause.message : String(cause)}`
+      renameSync(path, `${path}.damaged`)
+    }
+  }
+
+  /** Writes the jobs when they changed since the last write (temp file + rename, so a crash leaves a whole file). */
+  #save(): void {
+    if (!this.#statePath) return
+    const all = [...this.#jobs.values()]
+    const done = all.filter(finished)
+    for (const old of done.slice(0, Math.max(0, done.length - keptFinished))) this.#jobs.delete(old.view.jobId)
+    const state: SavedState = {
+      v: 1,
+      nextId: this.#nextId,
+      jobs: [...this.#jobs.values()].map((job) => ({ view: job.view, remaining: job.remaining, canaries: [...job.canaries], batch: job.batch }))
+    }
+    const text = JSON.stringify(state)
+    if (text === this.#saved) return
+    const temp = `${this.#statePath}.tmp`
+    writeFileSync(temp, text)
+    renameSync(temp, this.#statePath)
+    this.#saved = text
   }
 
   jobs(): RedriveJob[] {
@@ -60,8 +127,8 @@ export class RedriveCoordinator {
       total: ids.length,
       retried: 0,
       createdAtMs: this.#engine.now(),
-      // Held in this process only; the panel says so next to every job.
-      survivesRestart: false
+      // Without a state file the job is held in this process only; the panel says so next to it.
+      survivesRestart: this.#statePath !== undefined
     }
     const job: JobState = { view, remaining: ids, canaries: new Map(), batch: 1 }
     this.#jobs.set(view.jobId, job)
@@ -83,6 +150,7 @@ export class RedriveCoordinator {
     job.view.retried += retried.value.done.length
     job.view.status = 'canary'
     job.view.detail = `retrying ${canaryIds.length} canar${canaryIds.length === 1 ? 'y' : 'ies'} first`
+    this.#save()
     return ok({ ...job.view })
   }
 
@@ -103,6 +171,7 @@ export class RedriveCoordinator {
       if (job.view.kind === 'canary') await this.#stepCanary(job)
       else await this.#stepWhenHealthy(job)
     }
+    this.#save()
   }
 
   async #stepCanary(job: JobState): Promise<void> {

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
 import { RedriveCoordinator } from '../../../src/main/transport/redrive.ts'
 import { FakeEngine } from './fake-engine.ts'
 
@@ -70,5 +73,59 @@ describe('RedriveCoordinator', () => {
     engine.forceOpenBreaker('android', 'still broken')
     await redrive.step()
     expect(redrive.jobs()[0]).toMatchObject({ status: 'paused', detail: expect.stringContaining('forced-open') })
+  })
+})
+
+describe('RedriveCoordinator across restarts', () => {
+  const dirs: string[] = []
+  const statePath = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'conductor-redrive-'))
+    dirs.push(dir)
+    return join(dir, 'redrive.json')
+  }
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('says a job is lost on restart when it has no state file', async () => {
+    const engine = new FakeEngine()
+    await failMany(engine, 'android', 3)
+    const job = await new RedriveCoordinator(engine).startWhenHealthy('android')
+    expect(job.ok && job.value.survivesRestart).toBe(false)
+  })
+
+  it('resumes a waiting retry-when-healthy after a restart and finishes it once the breaker closes', async () => {
+    const engine = new FakeEngine()
+    const path = statePath()
+    await failMany(engine, 'android', 3)
+    engine.setFailing('android', false)
+    const before = new RedriveCoordinator(engine, { statePath: path })
+    const started = await before.startWhenHealthy('android')
+    expect(started).toMatchObject({ ok: true, value: { status: 'waiting', total: 3, survivesRestart: true } })
+    expect(existsSync(path)).toBe(true)
+
+    const after = new RedriveCoordinator(engine, { statePath: path })
+    expect(after.loadProblem).toBeNull()
+    expect(after.jobs()).toEqual([expect.objectContaining({ jobId: started.ok ? started.value.jobId : '', status: 'waiting', detail: expect.stringContaining('resumed after a restart') })])
+    engine.resetBreaker('android', 'fixed')
+    for (let i = 0; i < 3; i++) await after.step()
+    expect(after.jobs()[0]).toMatchObject({ status: 'done', retried: 3 })
+    expect(engine.dlq.counts()).toMatchObject({ resolved: 3, pending: 0 })
+    // The next job after the restart gets a fresh id, and the finished state is what the file now holds.
+    await failMany(engine, 'android', 3)
+    const next = await after.startWhenHealthy('android')
+    expect(next.ok && next.value.jobId).not.toBe(started.ok && started.value.jobId)
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { jobs: { view: { status: string } }[] }
+    expect(saved.jobs.map((j) => j.view.status)).toEqual(['done', 'waiting'])
+  })
+
+  it('moves a damaged state file aside and starts empty', () => {
+    const path = statePath()
+    writeFileSync(path, '{"v":1,"jobs":[')
+    const redrive = new RedriveCoordinator(new FakeEngine(), { statePath: path })
+    expect(redrive.jobs()).toEqual([])
+    expect(redrive.loadProblem).toContain('could not read')
+    expect(readFileSync(`${path}.damaged`, 'utf8')).toBe('{"v":1,"jobs":[')
+    expect(existsSync(path)).toBe(false)
   })
 })
