@@ -5,14 +5,14 @@
 import type { EnginePort } from './engine-port.ts'
 import { createHandlers } from './handlers.ts'
 import { IncidentLog } from './incident-log.ts'
-import { RedriveCoordinator } from './redrive.ts'
+import { RedriveCoordinator, type RedriveStateStore } from './redrive.ts'
 import { RpcServer, type RpcServerOptions } from './rpc-server.ts'
 import { UpdateBatcher, type UpdateBatcherOptions } from './update-batcher.ts'
 
 export interface PanelServerOptions extends RpcServerOptions {
   intervalMs?: number
-  /** JSON file that keeps canary / retry-when-healthy redrives across restarts; absent = memory only. */
-  redriveStatePath?: string
+  /** Keeps canary / retry-when-healthy redrives across restarts (createRedriveFileStore); absent = memory only. */
+  redriveStore?: RedriveStateStore
   setInterval?: UpdateBatcherOptions['setInterval']
   clearInterval?: UpdateBatcherOptions['clearInterval']
 }
@@ -28,7 +28,7 @@ export interface PanelServer {
 
 export function createPanelServer(engine: EnginePort, options: PanelServerOptions = {}): PanelServer {
   const incidents = new IncidentLog()
-  const redrive = new RedriveCoordinator(engine, options.redriveStatePath === undefined ? {} : { statePath: options.redriveStatePath })
+  const redrive = new RedriveCoordinator(engine, options.redriveStore === undefined ? {} : { store: options.redriveStore })
   const server = new RpcServer(createHandlers({ engine, incidents, redrive }), options)
   const batcher = new UpdateBatcher({ engine, server, incidents, redrive, ...options })
   batcher.start()

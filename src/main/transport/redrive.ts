@@ -5,10 +5,9 @@
  * - when-healthy: wait until the platform's breaker is closed, then retry in batches that double each tick
  *   (1, 2, 4 …), and pause while the breaker is not closed.
  * Both act on exactly the set of entries that matched when the job started.
- * With `statePath`, jobs are written to that JSON file whenever they change (write-then-rename) and read back
- * on start, so a restart resumes them; without it they live in memory and say so (`survivesRestart: false`).
+ * With a state store (redrive-file-store.ts), jobs are written whenever they change and read back on start, so
+ * a restart resumes them; without one they live in memory and say so (`survivesRestart: false`).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { ConductorError } from '../../shared/errors.ts'
 import type { DlqFilter } from '../../shared/dlq.ts'
 import type { RedriveJob } from '../../shared/panel.ts'
@@ -20,9 +19,21 @@ const maxSetSize = 5000
 /** Finished jobs kept (and shown) besides every active one. */
 const keptFinished = 20
 
+/** Keeps the serialised jobs across restarts (see createRedriveFileStore). */
+export interface RedriveStateStore {
+  /** Where, in words (a file path), for messages. */
+  where: string
+  /** The last written text, or null when nothing was written yet. */
+  read(): string | null
+  /** Replaces the stored text as a whole. */
+  write(text: string): void
+  /** Keeps unreadable state aside for a person to look at. */
+  moveAside(): void
+}
+
 export interface RedriveOptions {
-  /** JSON file the jobs are kept in across restarts; absent = memory only. */
-  statePath?: string
+  /** Absent = memory only. */
+  store?: RedriveStateStore
 }
 
 interface SavedJob {
@@ -51,21 +62,23 @@ interface JobState {
 export class RedriveCoordinator {
   readonly #engine: EnginePort
   readonly #jobs = new Map<string, JobState>()
-  readonly #statePath: string | undefined
+  readonly #store: RedriveStateStore | undefined
   #nextId = 1
   #saved = ''
-  /** Why the saved jobs could not be read back, if so; the unreadable file is then kept as `<statePath>.damaged`. */
+  /** Why the saved jobs could not be read back, if so; the store then keeps the unreadable state aside. */
   loadProblem: string | null = null
 
   constructor(engine: EnginePort, options: RedriveOptions = {}) {
     this.#engine = engine
-    this.#statePath = options.statePath
-    if (this.#statePath && existsSync(this.#statePath)) this.#load(this.#statePath)
+    this.#store = options.store
+    if (this.#store) this.#load(this.#store)
   }
 
-  #load(path: string): void {
+  #load(store: RedriveStateStore): void {
     try {
-      const state = JSON.parse(readFileSync(path, 'utf8')) as SavedState
+      const text = store.read()
+      if (text === null) return
+      const state = JSON.parse(text) as SavedState
       if (state.v !== 1 || !Array.isArray(state.jobs)) throw new Error(`unknown format ${String(state.v)}`)
       this.#nextId = state.nextId
       for (const saved of state.jobs) {
@@ -75,14 +88,14 @@ export class RedriveCoordinator {
       }
     } catch (cause) {
       // A damaged file must not stop the panel: keep it aside for a person to look at, and start empty.
-      this.loadProblem = `could not read ${path}: ${cause instanceof Error ? cause.message : String(cause)}`
-      renameSync(path, `${path}.damaged`)
+      this.loadProblem = `could not read ${store.where}: ${cause instanceof Error ? cause.message : String(cause)}`
+      store.moveAside()
     }
   }
 
-  /** Writes the jobs when they changed since the last write (temp file + rename, so a crash leaves a whole file). */
+  /** Writes the jobs when they changed since the last write. */
   #save(): void {
-    if (!this.#statePath) return
+    if (!this.#store) return
     const all = [...this.#jobs.values()]
     const done = all.filter(finished)
     for (const old of done.slice(0, Math.max(0, done.length - keptFinished))) this.#jobs.delete(old.view.jobId)
@@ -93,9 +106,7 @@ export class RedriveCoordinator {
     }
     const text = JSON.stringify(state)
     if (text === this.#saved) return
-    const temp = `${this.#statePath}.tmp`
-    writeFileSync(temp, text)
-    renameSync(temp, this.#statePath)
+    this.#store.write(text)
     this.#saved = text
   }
 
@@ -127,8 +138,8 @@ export class RedriveCoordinator {
       total: ids.length,
       retried: 0,
       createdAtMs: this.#engine.now(),
-      // Without a state file the job is held in this process only; the panel says so next to it.
-      survivesRestart: this.#statePath !== undefined
+      // Without a store the job is held in this process only; the panel says so next to it.
+      survivesRestart: this.#store !== undefined
     }
     const job: JobState = { view, remaining: ids, canaries: new Map(), batch: 1 }
     this.#jobs.set(view.jobId, job)

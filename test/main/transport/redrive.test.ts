@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createRedriveFileStore } from '../../../src/main/transport/redrive-file-store.ts'
 import { RedriveCoordinator } from '../../../src/main/transport/redrive.ts'
 import { FakeEngine } from './fake-engine.ts'
 
@@ -99,12 +100,12 @@ describe('RedriveCoordinator across restarts', () => {
     const path = statePath()
     await failMany(engine, 'android', 3)
     engine.setFailing('android', false)
-    const before = new RedriveCoordinator(engine, { statePath: path })
+    const before = new RedriveCoordinator(engine, { store: createRedriveFileStore(path) })
     const started = await before.startWhenHealthy('android')
     expect(started).toMatchObject({ ok: true, value: { status: 'waiting', total: 3, survivesRestart: true } })
     expect(existsSync(path)).toBe(true)
 
-    const after = new RedriveCoordinator(engine, { statePath: path })
+    const after = new RedriveCoordinator(engine, { store: createRedriveFileStore(path) })
     expect(after.loadProblem).toBeNull()
     expect(after.jobs()).toEqual([expect.objectContaining({ jobId: started.ok ? started.value.jobId : '', status: 'waiting', detail: expect.stringContaining('resumed after a restart') })])
     engine.resetBreaker('android', 'fixed')
@@ -122,7 +123,7 @@ describe('RedriveCoordinator across restarts', () => {
   it('moves a damaged state file aside and starts empty', () => {
     const path = statePath()
     writeFileSync(path, '{"v":1,"jobs":[')
-    const redrive = new RedriveCoordinator(new FakeEngine(), { statePath: path })
+    const redrive = new RedriveCoordinator(new FakeEngine(), { store: createRedriveFileStore(path) })
     expect(redrive.jobs()).toEqual([])
     expect(redrive.loadProblem).toContain('could not read')
     expect(readFileSync(`${path}.damaged`, 'utf8')).toBe('{"v":1,"jobs":[')
