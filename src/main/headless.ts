@@ -4,12 +4,14 @@
  * Jupyter. Port and config file come from argv (`--port 8765 --config conductor.json`) or the environment
  * (`CONDUCTOR_PORT`, `CONDUCTOR_CONFIG`).
  */
+import { mkdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { loadConfig, type ConductorConfig } from './config.ts'
 import { createEngine } from './engine.ts'
 import { createPanelServer, type PanelServerOptions } from './transport/create-panel-server.ts'
+import { createRedriveFileStore } from './transport/redrive-file-store.ts'
 import type { EnginePort } from './transport/engine-port.ts'
 import { startWebSocketTransport } from './transport/websocket-server.ts'
 
@@ -69,11 +71,16 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
 export type EngineFactory = (config: ConductorConfig) => Promise<EnginePort & { close(): Promise<void> }>
 
 /** The CLI: config → engine → panel; closes everything on SIGINT/SIGTERM. */
-export async function runHeadless(createEngine: EngineFactory, argv = process.argv.slice(2), env = process.env): Promise<HeadlessHost> {
+export async function runHeadless(
+  createEngine: EngineFactory,
+  argv = process.argv.slice(2),
+  env = process.env,
+  panel: PanelServerOptions = {}
+): Promise<HeadlessHost> {
   const args = parseCliArgs(argv, env)
   const config = loadConfig(args.configPath ? JSON.parse(await readFile(resolve(args.configPath), 'utf8')) : {})
   const engine = await createEngine(config)
-  const host = await startHeadless({ engine, port: args.port })
+  const host = await startHeadless({ ...panel, engine, port: args.port })
   console.log(`Conductor control panel is running at:\n\n    ${host.url}\n\nOpen it in a browser on this machine; the token is required.`)
   const shutdown = (): void => {
     void host.close().then(() => engine.close()).finally(() => process.exit(0))
@@ -90,7 +97,11 @@ export function defaultDataDir(env: Record<string, string | undefined> = process
 
 if (import.meta.main) {
   try {
-    await runHeadless((config) => createEngine(config, { defaultDlqPath: join(defaultDataDir(), 'dlq.sqlite') }))
+    const dataDir = defaultDataDir()
+    mkdirSync(dataDir, { recursive: true })
+    await runHeadless((config) => createEngine(config, { defaultDlqPath: join(dataDir, 'dlq.sqlite') }), undefined, undefined, {
+      redriveStore: createRedriveFileStore(join(dataDir, 'redrives.json'))
+    })
   } catch (cause) {
     console.error(`Conductor headless host could not start: ${cause instanceof Error ? cause.message : String(cause)}`)
     process.exit(1)

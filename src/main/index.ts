@@ -11,6 +11,7 @@ import { HardenedProcessHost } from './conductor/sandbox/hardened-host.ts'
 import { UtilityProcessHost } from './electron/utility-host.ts'
 import { createEngine, type Engine } from './engine.ts'
 import { createPanelServer } from './transport/create-panel-server.ts'
+import { createRedriveFileStore } from './transport/redrive-file-store.ts'
 import { attachElectronIpc } from './transport/electron-ipc.ts'
 import type { EnginePort } from './transport/engine-port.ts'
 
@@ -56,7 +57,8 @@ function createWindow(): BrowserWindow {
 
 /** Serves the panel API to one window over IPC; returns the function that detaches it. */
 export function attachPanel(window: BrowserWindow, engine: EnginePort): () => void {
-  const panel = createPanelServer(engine)
+  // Canary and retry-when-healthy redrives survive a restart of the app.
+  const panel = createPanelServer(engine, { redriveStore: createRedriveFileStore(join(app.getPath('userData'), 'redrives.json')) })
   const detach = attachElectronIpc({ ipcMain, server: panel.server, webContents: window.webContents, isTrustedUrl })
   window.once('closed', () => {
     detach()
