@@ -4,6 +4,7 @@
  * section parse through its own defaults.
  */
 import { z } from 'zod'
+import { describeFieldIssues, fieldIssuesOf } from '../shared/errors.ts'
 import { SandboxConfigSchema } from './conductor/sandbox/sandbox-config.ts'
 import { RouterConfigSchema } from './conductor/routing/router-config.ts'
 import { DlqConfigSchema } from './conductor/dlq/dlq-config.ts'
@@ -22,8 +23,7 @@ export type ConductorConfigInput = z.input<typeof ConductorConfigSchema>
 export function loadConfig(input: unknown = {}): ConductorConfig {
   const parsed = ConductorConfigSchema.safeParse(input)
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    throw new Error(`Invalid Conductor config:\n  ${lines.join('\n  ')}`)
+    throw new Error(`Invalid Conductor config:\n  ${describeFieldIssues(fieldIssuesOf(parsed.error), '\n  ')}`)
   }
   return parsed.data
 }

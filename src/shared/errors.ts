@@ -62,6 +62,16 @@ export const ConductorErrorSchema = z.discriminatedUnion('code', [
 export type ConductorError = z.infer<typeof ConductorErrorSchema>
 export type ConductorErrorCode = ConductorError['code']
 
+/** A zod error as the contract's field issues: dotted path (empty for the whole value) and message. */
+export function fieldIssuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))
+}
+
+/** Field issues as text a person reads in a log or a config error: `path: message`, `(root)` for the whole value. */
+export function describeFieldIssues(issues: readonly FieldIssue[], separator = '; '): string {
+  return issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join(separator)
+}
+
 /** Turns anything thrown at a boundary into `INTERNAL`; the stack stays on this side. */
 export function toInternalError(cause: unknown): ConductorError {
   const text = cause instanceof Error ? cause.message : String(cause)

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import type { ConductorError } from '../../shared/errors.ts'
+import { describeFieldIssues, fieldIssuesOf, type ConductorError } from '../../shared/errors.ts'
 import type { PlatformMetrics } from '../../shared/panel.ts'
 import type { Result } from '../../shared/result.ts'
 import type { BreakerSnapshot, BreakerTransition, PlatformOutcome, RouteDecision, RouteRequest, RouteResponse, RouterSnapshot } from '../../shared/routing.ts'
@@ -69,8 +69,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     super()
     const parsed = RouterConfigSchema.safeParse(options.config ?? {})
     if (!parsed.success) {
-      const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      throw new Error(`Invalid router config:\n  ${lines.join('\n  ')}`)
+      throw new Error(`Invalid router config:\n  ${describeFieldIssues(fieldIssuesOf(parsed.error), '\n  ')}`)
     }
     this.config = parsed.data
     const rules = compileRules(this.config)

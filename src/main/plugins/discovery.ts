@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
+import { describeFieldIssues, fieldIssuesOf } from '../../shared/errors.ts'
 import type { PluginLoadError } from '../../shared/routing.ts'
 import { PluginManifestSchema, type PluginManifest } from './manifest.ts'
 
@@ -49,7 +50,7 @@ export function discoverPlugins(roots: readonly PluginRoot[], now: () => number 
       }
       const parsed = PluginManifestSchema.safeParse(raw)
       if (!parsed.success) {
-        fail(manifestFile, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
+        fail(manifestFile, describeFieldIssues(fieldIssuesOf(parsed.error)))
         continue
       }
       const manifest = parsed.data

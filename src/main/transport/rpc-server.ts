@@ -16,7 +16,7 @@ import {
   type MethodOutput,
   type ResponseFrame
 } from '../../shared/contract.ts'
-import { toInternalError, type ConductorError } from '../../shared/errors.ts'
+import { fieldIssuesOf, toInternalError, type ConductorError } from '../../shared/errors.ts'
 import type { Result } from '../../shared/result.ts'
 
 export type HandlerResult<M extends MethodName> = Result<MethodOutput<M>, ConductorError>
@@ -37,10 +37,6 @@ function errorFrame(id: number, error: ConductorError): ResponseFrame {
   return { v: PROTOCOL_VERSION, id, ok: false, error }
 }
 
-function issuesOf(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }) {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))
-}
-
 export class RpcServer {
   readonly #handlers: Handlers
   readonly #sinks = new Set<EventSink>()
@@ -56,7 +52,7 @@ export class RpcServer {
     const frame = RequestFrameSchema.safeParse(raw)
     if (!frame.success) {
       const id = typeof raw === 'object' && raw !== null && Number.isInteger((raw as { id?: unknown }).id) ? (raw as { id: number }).id : -1
-      return errorFrame(id, { code: 'BAD_REQUEST', message: 'malformed request frame', issues: issuesOf(frame.error) })
+      return errorFrame(id, { code: 'BAD_REQUEST', message: 'malformed request frame', issues: fieldIssuesOf(frame.error) })
     }
     const { id, method } = frame.data
     if (!isMethodName(method)) {
@@ -74,7 +70,7 @@ export class RpcServer {
     const schemas = contract.methods[method]
     const input = schemas.input.safeParse(rawInput)
     if (!input.success) {
-      return errorFrame(id, { code: 'BAD_REQUEST', message: `invalid input for ${method}`, issues: issuesOf(input.error) })
+      return errorFrame(id, { code: 'BAD_REQUEST', message: `invalid input for ${method}`, issues: fieldIssuesOf(input.error) })
     }
     const handler = this.#handlers[method] as (input: MethodInput<M>) => Promise<HandlerResult<M>> | HandlerResult<M>
     const result = await handler(input.data as MethodInput<M>)

@@ -23,7 +23,7 @@ import {
   type DlqSettings,
   type DlqState
 } from '../../../shared/dlq.ts'
-import { toInternalError, type ConductorError } from '../../../shared/errors.ts'
+import { fieldIssuesOf, toInternalError, type ConductorError } from '../../../shared/errors.ts'
 import { err, ok, type Result } from '../../../shared/result.ts'
 import { backoffBoundsMs } from './backoff.ts'
 import { entryIdOf, type DeadLetterInput, type DeadLetterSink, type ReplayOutcome, type RequestReplayer } from './dead-letter-port.ts'
@@ -184,8 +184,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
   page(request: DlqPageRequest = {}): Result<DlqPage, ConductorError> {
     const parsed = DlqPageRequestSchema.safeParse(request)
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-      return err({ code: 'BAD_REQUEST', message: 'Invalid page request', issues })
+      return err({ code: 'BAD_REQUEST', message: 'Invalid page request', issues: fieldIssuesOf(parsed.error) })
     }
     const { filter, limit, cursor } = parsed.data
     const match = cursor === undefined ? null : /^(-?\d+)\.(\d+)$/.exec(cursor)

@@ -5,7 +5,7 @@
  */
 import type { DlqBulkAction, DlqBulkPreview, DlqBulkResult, DlqEntry, DlqFilter, DlqOperatorAction, DlqState } from '../../../shared/dlq.ts'
 import { DlqFilterSchema } from '../../../shared/dlq.ts'
-import type { ConductorError } from '../../../shared/errors.ts'
+import { fieldIssuesOf, type ConductorError } from '../../../shared/errors.ts'
 import { err, ok, type Result } from '../../../shared/result.ts'
 import { BulkPreviews } from './bulk-previews.ts'
 import type { DlqConfig } from './dlq-config.ts'
@@ -71,8 +71,7 @@ export class DlqOperations {
   previewBulk(action: DlqBulkAction, filter: DlqFilter): Result<DlqBulkPreview, ConductorError> {
     const parsed = DlqFilterSchema.safeParse(filter)
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-      return err({ code: 'BAD_REQUEST', message: 'Invalid filter', issues })
+      return err({ code: 'BAD_REQUEST', message: 'Invalid filter', issues: fieldIssuesOf(parsed.error) })
     }
     const ids = this.#d.store.matchingIds(parsed.data)
     const s = this.#previews.freeze(action, parsed.data, ids, this.#d.clock.now())
