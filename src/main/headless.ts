@@ -14,6 +14,7 @@ import { createPanelServer, type PanelServerOptions } from './transport/create-p
 import { createRedriveFileStore } from './transport/redrive-file-store.ts'
 import type { EnginePort } from './transport/engine-port.ts'
 import { startWebSocketTransport } from './transport/websocket-server.ts'
+import { metricsRegistry } from './conductor/metrics.ts'
 
 export interface HeadlessOptions extends PanelServerOptions {
   engine: EnginePort
@@ -37,7 +38,8 @@ export async function startHeadless(options: HeadlessOptions): Promise<HeadlessH
     server: panel.server,
     rendererDir: options.rendererDir ?? join(import.meta.dirname, '../renderer'),
     ...(options.port === undefined ? {} : { port: options.port }),
-    ...(options.token === undefined ? {} : { token: options.token })
+    ...(options.token === undefined ? {} : { token: options.token }),
+    metrics: () => metricsRegistry.metrics()
   })
   return {
     url: transport.url,

@@ -76,11 +76,27 @@ describe('the built headless host (npm run serve)', () => {
     await page.close()
   })
 
-  it('refuses a WebSocket without the token', async () => {
-    const socket = new WebSocket(`ws://${url.host}/`, { headers: { Origin: url.origin } })
-    const [outcome] = await Promise.race([once(socket, 'unexpected-response'), once(socket, 'error'), once(socket, 'open').then(() => ['opened'])])
-    expect(outcome).not.toBe('opened')
-    socket.terminate()
+  it('opens the API WebSocket only with the token', async () => {
+    const status = (path: string): Promise<number | 'open'> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(`ws://${url.host}${path}`, { origin: url.origin })
+        socket.once('open', () => {
+          socket.terminate()
+          resolve('open')
+        })
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        socket.once('error', () => undefined)
+      })
+    expect(await status('/rpc')).toBe(401)
+    expect(await status(`/rpc?token=${url.searchParams.get('token')}`)).toBe('open')
+  })
+
+  it('exposes the engine metrics to a Prometheus scraper with the token', async () => {
+    const res = await fetch(`${url.origin}/metrics`, { headers: { authorization: `Bearer ${url.searchParams.get('token')}` } })
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(text).toMatch(/^# TYPE conductor_\w+/m)
+    expect(text).toContain('conductor_router_breaker_state')
   })
 
   it('stops every sandbox on SIGTERM', async () => {

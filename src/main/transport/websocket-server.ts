@@ -21,6 +21,11 @@ export interface WebSocketTransportOptions {
   token?: string
   /** Largest accepted frame, bytes (default 1 MiB). */
   maxPayloadBytes?: number
+  /**
+   * Prometheus text exposition served at `/metrics` to a scraper that presents the token
+   * (`Authorization: Bearer <token>` or `?token=`); absent = no `/metrics`.
+   */
+  metrics?: () => Promise<string>
 }
 
 export interface WebSocketTransport {
@@ -73,9 +78,27 @@ async function serveStatic(rendererDir: string, req: IncomingMessage, res: Serve
   }
 }
 
+async function serveMetrics(metrics: () => Promise<string>, url: URL, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null
+  if (!sameToken(bearer ?? url.searchParams.get('token'), token)) {
+    res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('token required')
+    return
+  }
+  try {
+    const text = await metrics()
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(text)
+  } catch {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable')
+  }
+}
+
 export async function startWebSocketTransport(options: WebSocketTransportOptions): Promise<WebSocketTransport> {
   const token = options.token ?? randomBytes(32).toString('hex')
-  const http = createServer((req, res) => void serveStatic(options.rendererDir, req, res))
+  const http = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    if (url.pathname === '/metrics' && options.metrics) void serveMetrics(options.metrics, url, token, req, res)
+    else void serveStatic(options.rendererDir, req, res)
+  })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 })
   let port = 0
 

@@ -89,3 +89,37 @@ describe('WebSocket transport', () => {
     opened.ws.close()
   })
 })
+
+describe('Prometheus /metrics', () => {
+  let scraped: WebSocketTransport
+
+  beforeEach(async () => {
+    scraped = await startWebSocketTransport({
+      server: panel.server,
+      rendererDir: dir,
+      metrics: async () => '# HELP conductor_up 1 when up\n# TYPE conductor_up gauge\nconductor_up 1\n'
+    })
+  })
+
+  afterEach(async () => {
+    await scraped.close()
+  })
+
+  it('serves the text exposition to a scraper with the bearer token', async () => {
+    const res = await fetch(`http://127.0.0.1:${scraped.port}/metrics`, { headers: { authorization: `Bearer ${scraped.token}` } })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4')
+    expect(await res.text()).toContain('conductor_up 1')
+  })
+
+  it('refuses a scraper without the token, or with a wrong one', async () => {
+    expect((await fetch(`http://127.0.0.1:${scraped.port}/metrics`)).status).toBe(401)
+    const wrong = await fetch(`http://127.0.0.1:${scraped.port}/metrics`, { headers: { authorization: `Bearer ${'0'.repeat(64)}` } })
+    expect(wrong.status).toBe(401)
+  })
+
+  it('has no /metrics where the host passed no exposition', async () => {
+    const res = await fetch(`${origin()}/metrics`, { headers: { authorization: `Bearer ${transport.token}` } })
+    expect(res.status).toBe(404)
+  })
+})
