@@ -3,8 +3,7 @@
  * round trips through `execute` vs a raw fork IPC ping-pong, all measured in this run. On a shared, noisy
  * machine the raw and sandbox samples are interleaved (cold) or alternated round by round (warm), and both
  * the median and the best are printed. The child host is measured run from source (what the tests use) and
- * bundled into one file (what ships as `out/main/sandbox-host.js`; the child imports no package, not even zod,
- * since child/host-message.ts checks the host's messages without it). The bundled child is also
+ * bundled into one file (what ships: the build bundles zod into `sandbox-host.js`). The bundled child is also
  * started with layers switched off one by one, so the cost of each layer is printed (differences of medians).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
