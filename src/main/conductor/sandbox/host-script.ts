@@ -1,10 +1,10 @@
 /**
  * Finds the sandbox child's entry script and the paths it must be allowed to read under `--permission`.
  * Built app: `out/main/sandbox-host.js` (electron-vite's `sandbox-host` entry); from source (tests, `node`
- * running .ts directly): `child/sandbox-host.ts`. The child imports no package (not even zod: see
- * child/host-message.ts), so only its own folder is readable, never node_modules.
+ * running .ts directly): `child/sandbox-host.ts`. Plus the zod package when the entry imports it externally.
  */
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
 export interface HostScript {
@@ -13,15 +13,25 @@ export interface HostScript {
   readPaths: string[]
 }
 
+function zodDir(): string | null {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('zod/package.json'))
+  } catch {
+    return null
+  }
+}
+
 /** The script a runner uses unless configured otherwise (`hostScriptPath`). */
 export function resolveHostScript(configured?: string): HostScript {
-  if (configured) return { scriptPath: configured, readPaths: [configured] }
+  const zod = zodDir()
+  const withZod = (paths: string[]): string[] => (zod ? [...paths, zod] : paths)
+  if (configured) return { scriptPath: configured, readPaths: withZod([configured]) }
   const here = import.meta.dirname
   for (const built of [join(here, 'sandbox-host.js'), join(here, '..', 'sandbox-host.js')]) {
     // The bundle's entry imports shared chunks from its folder (out/main/chunks), so the folder is readable.
-    if (existsSync(built)) return { scriptPath: built, readPaths: [dirname(built)] }
+    if (existsSync(built)) return { scriptPath: built, readPaths: withZod([dirname(built)]) }
   }
   const source = join(here, 'child', 'sandbox-host.ts')
-  if (existsSync(source)) return { scriptPath: source, readPaths: [here] }
+  if (existsSync(source)) return { scriptPath: source, readPaths: withZod([here]) }
   throw new Error(`sandbox host script not found next to ${here}`)
 }

@@ -1,9 +1,7 @@
 /**
- * The message protocol between the host and a sandbox child. The host validates everything the child sends
- * with these schemas (`zod/mini`: the full zod build costs more start-up time than a whole raw `node` spawn).
- * The child does not load zod at all (loading zod/mini and building these schemas cost ~7 ms of every cold
- * start): it checks what the host sends with child/host-message.ts, which the protocol tests hold equal to
- * `HostMessageSchema` on a shared corpus, and imports only types from here. Imports only `zod/mini`.
+ * The message protocol between the host and a sandbox child, validated with zod on both ends. Written with
+ * `zod/mini` on purpose: the child imports this file before anything else, and the full zod build costs a
+ * sandbox more start-up time than a whole raw `node` spawn. Imports only `zod/mini`.
  */
 import * as z from 'zod/mini'
 
@@ -120,7 +118,19 @@ export type ErrorInfo = z.infer<typeof ErrorInfoSchema>
 export const BatchSchema = z.object({ t: z.literal('batch'), messages: z.array(z.unknown()) })
 export type Batch = z.infer<typeof BatchSchema>
 
-export { createBatcher } from './batcher.ts'
+/** Collects the messages produced in one microtask drain and hands them to `flush` together. */
+export function createBatcher<M>(flush: (messages: M[]) => void): (message: M) => void {
+  let queue: M[] = []
+  const drain = (): void => {
+    const messages = queue
+    queue = []
+    flush(messages)
+  }
+  return (message) => {
+    queue.push(message)
+    if (queue.length === 1) queueMicrotask(drain)
+  }
+}
 
 /** One wire message for a group: a lone message as is, several as a batch. */
 export function asWireMessage<M>(messages: M[]): M | Batch {

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { asWireMessage, ChildMessageSchema, createBatcher, HostMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
 import { BoundedTail } from '../../../../src/main/conductor/sandbox/bounded-text.ts'
 import { encodeFrame, FrameDecoder } from '../../../../src/main/conductor/sandbox/framing.ts'
-import { checkHostMessage, splitHostFrame } from '../../../../src/main/conductor/sandbox/child/host-message.ts'
 
 describe('protocol', () => {
   it('coalesces messages posted in one microtask drain into one batch, and sends a lone message as is', async () => {
@@ -28,81 +27,6 @@ describe('protocol', () => {
     expect(ChildMessageSchema.safeParse({ t: 'res', id: 'r1' }).success).toBe(false)
     expect(HostMessageSchema.safeParse({ t: 'req', id: 'r1', kind: 'eval', deadlineMs: 1 }).success).toBe(true)
     expect(HostMessageSchema.safeParse({ t: 'req', id: 'r1', kind: 'rm -rf', deadlineMs: 1 }).success).toBe(false)
-  })
-})
-
-describe("the child's zod-free check of host messages", () => {
-  const grants = { network: false, childProcesses: false, workers: true }
-  const init = { t: 'init', instanceId: 'a', modulePath: '/p/plugin.mjs', outputBytes: 65536, probeReadPath: '/etc/passwd', probeWritePath: '/x', hostPid: 1, grants }
-  const valid: unknown[] = [
-    init,
-    { ...init, modulePath: null, pluginConfig: { token: 't', nested: [1, { a: null }] }, probeLinkPath: '/s/l', maxMessageBytes: 1024, probePort: 4242 },
-    { ...init, pluginConfig: null, extra: 'dropped', grants: { ...grants, extra: true } },
-    { ...init, probePort: undefined },
-    { t: 'req', id: 'r1', kind: 'handle', input: { id: 'x', content: 'y' }, deadlineMs: 1.5 },
-    { t: 'req', id: 'r2', kind: 'eval', input: 0, code: 'return 1', deadlineMs: 0 },
-    { t: 'req', id: 'r3', kind: 'health', deadlineMs: -1, surplus: [1] },
-    { t: 'req', id: 'r4', kind: 'handle', input: null, deadlineMs: 2 },
-    { t: 'req', id: 'r5', kind: 'handle', input: undefined, code: undefined, deadlineMs: 2 },
-    { ...init, pluginConfig: undefined, probeLinkPath: undefined },
-    { t: 'cancel', id: 'r1' },
-    { t: 'shutdown', id: 'ignored' }
-  ]
-  const invalid: unknown[] = [
-    null,
-    'init',
-    42,
-    [init],
-    {},
-    { t: 'batch', messages: [] },
-    { t: 'bye' },
-    { t: 'INIT' },
-    { ...init, instanceId: 1 },
-    { ...init, modulePath: undefined },
-    { ...init, modulePath: 7 },
-    { ...init, outputBytes: '65536' },
-    { ...init, outputBytes: Number.NaN },
-    { ...init, hostPid: Number.POSITIVE_INFINITY },
-    { ...init, probeWritePath: null },
-    { ...init, probeLinkPath: 3 },
-    { ...init, maxMessageBytes: '1' },
-    { ...init, probePort: null },
-    { ...init, grants: undefined },
-    { ...init, grants: [] },
-    { ...init, grants: { network: false, childProcesses: false } },
-    { ...init, grants: { ...grants, workers: 'yes' } },
-    { t: 'req', id: 'r1', kind: 'rm -rf', deadlineMs: 1 },
-    { t: 'req', id: 'r1', deadlineMs: 1 },
-    { t: 'req', id: 1, kind: 'handle', deadlineMs: 1 },
-    { t: 'req', id: 'r1', kind: 'eval', code: 5, deadlineMs: 1 },
-    { t: 'req', id: 'r1', kind: 'handle' },
-    { t: 'cancel' },
-    { t: 'cancel', id: null }
-  ]
-
-  it('accepts exactly what HostMessageSchema accepts, with the same output', () => {
-    for (const message of [...valid, ...invalid]) {
-      const schema = HostMessageSchema.safeParse(message)
-      const mine = checkHostMessage(message)
-      expect({ message, success: mine.success }).toEqual({ message, success: schema.success })
-      if (mine.success && schema.success) expect(mine.data).toStrictEqual(schema.data)
-    }
-    expect(valid.every((m) => checkHostMessage(m).success)).toBe(true)
-    expect(invalid.some((m) => checkHostMessage(m).success)).toBe(false)
-  })
-
-  it('says which field is wrong', () => {
-    const result = checkHostMessage({ ...init, grants: { ...grants, workers: 'yes' } })
-    expect(result).toEqual({ success: false, error: 'init: workers: expected a boolean' })
-  })
-
-  it('splits frames as unbatch does', () => {
-    for (const frame of [{ t: 'batch', messages: [1, { t: 'shutdown' }] }, { t: 'shutdown' }, { t: 'batch', messages: 'nope' }, { t: 'batch' }, null, [1]]) {
-      const theirs = unbatch(frame)
-      const mine = splitHostFrame(frame)
-      expect(Array.isArray(mine)).toBe(Array.isArray(theirs))
-      if (Array.isArray(mine)) expect(mine).toEqual(theirs)
-    }
   })
 })
 

@@ -2,19 +2,16 @@
  * Entry of a sandbox child process. It runs under Node's permission model (and, where the host can, inside
  * network/PID namespaces and a memory cgroup). Sequence: wait for `init`, run the self-test BEFORE any plugin
  * code is loaded, import the plugin (or nothing, for an ad-hoc code sandbox), call `initialize`, report
- * `ready`, then serve overlapping requests. Every message both ways is validated: the host checks what the
- * child sends with the zod schemas of `protocol.ts`; the child checks what the host sends with
- * `host-message.ts`, the same rules without zod. Kept lean on purpose: its start-up time is the sandbox's
- * cold-start cost (it loads no zod and no other package).
+ * `ready`, then serve overlapping requests. Every message both ways is validated against `protocol.ts`.
+ * Kept lean on purpose: its start-up time is the sandbox's cold-start cost.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { Socket } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { format } from 'node:util'
 import { encodeFrame, FrameDecoder } from '../framing.ts'
-import { createBatcher } from '../batcher.ts'
+import { createBatcher, HostMessageSchema, unbatch } from '../protocol.ts'
 import type { ChildMessage, ErrorInfo, InitMessage, RequestMessage } from '../protocol.ts'
-import { checkHostMessage, splitHostFrame } from './host-message.ts'
 import { runSelfTest, startEarlyProbes } from './self-test.ts'
 
 interface PluginModule {
@@ -246,7 +243,7 @@ async function shutdown(): Promise<void> {
 }
 
 function onHostMessage(raw: unknown): void {
-  const parts = splitHostFrame(raw)
+  const parts = unbatch(raw)
   if (!Array.isArray(parts)) {
     process.stderr.write(`sandbox-host: malformed batch from host: ${parts.error}\n`)
     process.exit(70)
@@ -255,9 +252,9 @@ function onHostMessage(raw: unknown): void {
 }
 
 function onOneHostMessage(raw: unknown): void {
-  const parsed = checkHostMessage(raw)
+  const parsed = HostMessageSchema.safeParse(raw)
   if (!parsed.success) {
-    process.stderr.write(`sandbox-host: malformed message from host: ${parsed.error}\n`)
+    process.stderr.write(`sandbox-host: malformed message from host: ${parsed.error.message}\n`)
     process.exit(70)
   }
   const message = parsed.data
