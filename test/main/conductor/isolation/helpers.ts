@@ -1,7 +1,9 @@
 /** Shared helpers of the sandbox tests: fixture paths, request builder, and the no-orphan check. */
 import { join } from 'node:path'
 import { expect } from 'vitest'
+import type { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
 import type { PluginRequest } from '../../../../src/shared/request.ts'
+import type { SandboxExit } from '../../../../src/shared/sandbox.ts'
 import { isAlive, namespaceOf, pidsInNamespace } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
 
 export const fixtures = join(import.meta.dirname, '../../../fixtures/sandbox')
@@ -28,4 +30,24 @@ export function snapshot(pids: number[]): TreeSnapshot {
 export function expectNoSurvivors(tree: TreeSnapshot): void {
   expect(tree.pids.filter((pid) => isAlive(pid))).toEqual([])
   if (tree.pidNamespace) expect(pidsInNamespace('pid', tree.pidNamespace)).toEqual([])
+}
+
+/** Records a runner's exit events; `exited(id)` resolves with an instance's exit, already seen or still to come. */
+export function watchExits(runner: IsolatedPluginRunner): { exitOf(id: string): SandboxExit | undefined; exited(id: string): Promise<SandboxExit> } {
+  const exits: SandboxExit[] = []
+  const waiting = new Map<string, Array<(exit: SandboxExit) => void>>()
+  runner.on('exit', (exit) => {
+    exits.push(exit)
+    for (const resolve of waiting.get(exit.instanceId) ?? []) resolve(exit)
+    waiting.delete(exit.instanceId)
+  })
+  const exitOf = (id: string): SandboxExit | undefined => exits.find((exit) => exit.instanceId === id)
+  return {
+    exitOf,
+    exited: (id) => {
+      const seen = exitOf(id)
+      if (seen) return Promise.resolve(seen)
+      return new Promise((resolve) => waiting.set(id, [...(waiting.get(id) ?? []), resolve]))
+    }
+  }
 }

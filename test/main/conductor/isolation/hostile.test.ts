@@ -8,15 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
-import type { SandboxExit } from '../../../../src/shared/sandbox.ts'
-import { expectNoSurvivors, hostilePlugin, request, snapshot } from './helpers.ts'
+import { expectNoSurvivors, hostilePlugin, request, snapshot, watchExits } from './helpers.ts'
 
 let runner: IsolatedPluginRunner
 let outside: string
 let server: Server
 let connections = 0
 let serverPort = 0
-const exits: SandboxExit[] = []
+let watch: ReturnType<typeof watchExits>
 let seq = 0
 
 async function startHostile(limits: { memoryMb?: number; timeoutMs?: number } = {}): Promise<string> {
@@ -26,27 +25,9 @@ async function startHostile(limits: { memoryMb?: number; timeoutMs?: number } = 
   return id
 }
 
-function exitOf(id: string): SandboxExit | undefined {
-  return exits.find((exit) => exit.instanceId === id)
-}
-
-/** Resolves with the instance's exit event (already seen or still to come). */
-function exited(id: string): Promise<SandboxExit> {
-  const seen = exitOf(id)
-  if (seen) return Promise.resolve(seen)
-  return new Promise((resolve) => {
-    const listener = (exit: SandboxExit): void => {
-      if (exit.instanceId !== id) return
-      runner.off('exit', listener)
-      resolve(exit)
-    }
-    runner.on('exit', listener)
-  })
-}
-
 beforeAll(async () => {
   runner = new IsolatedPluginRunner({ killGraceMs: 300, cancelGraceMs: 300, busySampleMs: 50 })
-  runner.on('exit', (exit) => exits.push(exit))
+  watch = watchExits(runner)
   outside = mkdtempSync(join(tmpdir(), 'conductor-outside-'))
   writeFileSync(join(outside, 'secret.txt'), 'host secret')
   server = createServer((socket) => {
@@ -71,7 +52,7 @@ describe('hostile plugins', () => {
     const result = await runner.execute(id, request('heap'))
     expect(result.status).toBe('memory_limit')
     if (result.status === 'memory_limit') expect(result.limitBytes).toBe(64 * 1024 * 1024)
-    expect(exitOf(id)?.reason).toBe('memory_limit')
+    expect(watch.exitOf(id)?.reason).toBe('memory_limit')
     expect(runner.instances().find((info) => info.instanceId === id)?.state).toBe('down')
   })
 
@@ -89,7 +70,7 @@ describe('hostile plugins', () => {
     const tree = snapshot(runner.treePids(id))
     const result = await runner.execute(id, request('spin'), { timeoutMs: 300 })
     expect(result.status).toBe('timeout')
-    const exit = await exited(id)
+    const exit = await watch.exited(id)
     expect(exit.reason).toBe('timeout')
     expect(exit.signal).toBe('SIGTERM')
     expectNoSurvivors(tree)
@@ -100,7 +81,7 @@ describe('hostile plugins', () => {
     const tree = snapshot(runner.treePids(id))
     const result = await runner.execute(id, request('ignore-term'), { timeoutMs: 300 })
     expect(result.status).toBe('timeout')
-    const exit = await exited(id)
+    const exit = await watch.exited(id)
     expect(exit.reason).toBe('timeout')
     expect(exit.signal).toBe('SIGKILL')
     expectNoSurvivors(tree)
@@ -114,7 +95,7 @@ describe('hostile plugins', () => {
     expect(echo.status).toBe('ok')
     const cancelled = await runner.execute(id, request('cancelled-count'))
     expect(cancelled.status === 'ok' && cancelled.output).toBe(1)
-    expect(exitOf(id)).toBeUndefined()
+    expect(watch.exitOf(id)).toBeUndefined()
     await runner.stop(id)
   })
 
@@ -127,7 +108,7 @@ describe('hostile plugins', () => {
     const result = await runner.execute(id, request(type))
     expect(result.status).toBe('crashed')
     expect({ exitCode: result.exitCode, signal: result.signal }).toEqual(expected)
-    expect(exitOf(id)?.reason).toBe('crashed')
+    expect(watch.exitOf(id)?.reason).toBe('crashed')
     expectNoSurvivors(tree)
   })
 
@@ -196,7 +177,7 @@ describe('hostile plugins', () => {
     const result = await runner.execute(id, request(type, metadata))
     expect(result.status).toBe('crashed')
     expect(result.killedBecause).toMatch(reason)
-    expect(exitOf(id)?.reason).toBe('protocol')
+    expect(watch.exitOf(id)?.reason).toBe('protocol')
     expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024)
     expectNoSurvivors(tree)
   })
@@ -216,6 +197,6 @@ describe('hostile plugins', () => {
   it('leaves the bystander instance untouched by all of the above', async () => {
     const result = await runner.execute('bystander', request('echo', {}, 'unharmed'))
     expect(result.status).toBe('ok')
-    expect(exitOf('bystander')).toBeUndefined()
+    expect(watch.exitOf('bystander')).toBeUndefined()
   })
 })

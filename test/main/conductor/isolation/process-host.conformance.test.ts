@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
 import { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hardened-host.ts'
 import { UtilityProcessHost, type UtilityFork } from '../../../../src/main/electron/utility-host.ts'
-import type { SandboxExit, SandboxPolicy } from '../../../../src/shared/sandbox.ts'
+import type { SandboxPolicy } from '../../../../src/shared/sandbox.ts'
 import { createFakeFork } from '../../electron/fake-utility-process.ts'
-import { expectNoSurvivors, hostilePlugin, request, snapshot } from './helpers.ts'
+import { expectNoSurvivors, hostilePlugin, request, snapshot, watchExits } from './helpers.ts'
 
 interface HostCase {
   name: string
@@ -41,8 +41,7 @@ const cases: HostCase[] = [
 
 describe.each(cases)('$name', (host) => {
   const runner = host.make()
-  const exits: SandboxExit[] = []
-  runner.on('exit', (exit) => exits.push(exit))
+  const { exited } = watchExits(runner)
   let seq = 0
 
   async function start(): Promise<string> {
@@ -50,19 +49,6 @@ describe.each(cases)('$name', (host) => {
     const started = await runner.start(hostilePlugin, id, host.policy ? { policy: host.policy } : {})
     if (!started.ok) throw new Error(`start failed: ${JSON.stringify(started.error)}`)
     return id
-  }
-
-  function exited(id: string): Promise<SandboxExit> {
-    const seen = exits.find((exit) => exit.instanceId === id)
-    if (seen) return Promise.resolve(seen)
-    return new Promise((resolve) => {
-      const listener = (exit: SandboxExit): void => {
-        if (exit.instanceId !== id) return
-        runner.off('exit', listener)
-        resolve(exit)
-      }
-      runner.on('exit', listener)
-    })
   }
 
   afterAll(async () => {
