@@ -71,6 +71,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
   readonly #onError: (cause: unknown) => void
   /** Operator actions (retry, discard, undo, edit, bulk). */
   readonly operations: DlqOperations
+  /** Ids whose replay is running now (a discard does not stop it; see `undoDiscard`). */
+  readonly #replaying = new Set<string>()
   #warned = false
   #closed = false
   #retentionTimer: unknown = null
@@ -118,7 +120,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
       context: () => this.#context(),
       hasRoomFor: (n) => this.#live() + n <= this.#config.maxEntries,
       changed: (changes, actions) => this.#changed(changes, actions),
-      capacity: () => this.#config.maxEntries
+      capacity: () => this.#config.maxEntries,
+      replaying: (id) => this.#replaying.has(id)
     })
   }
 
@@ -336,12 +339,15 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     const signal = this.#abort.signal
     const startedAtMs = this.#clock.now()
     let outcome: ReplayOutcome
+    this.#replaying.add(entry.id)
     try {
       outcome = await this.#replayer.replay(entry.request, { signal })
     } catch (cause) {
       const error = toInternalError(cause)
       const durationMs = this.#clock.now() - startedAtMs
       outcome = { kind: 'failed', attempt: { atMs: startedAtMs, durationMs, platform: entry.platform, instanceId: null, error } }
+    } finally {
+      this.#replaying.delete(entry.id)
     }
     // Stopped mid-replay: leave it `retrying`; the next start records it as interrupted without counting it.
     if (signal.aborted) return

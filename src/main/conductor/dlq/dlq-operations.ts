@@ -32,6 +32,8 @@ export interface DlqOperationsDeps {
   /** Whether `n` more live entries fit under the cap. */
   hasRoomFor: (n: number) => boolean
   capacity: () => number
+  /** Whether a replay of this entry is still running (an undone discard must not start a second one). */
+  replaying: (id: string) => boolean
   /** Called after commit with what changed, so counts, events and the scheduler follow. */
   changed: (changes: readonly EntryChange[], actions: readonly DlqOperatorAction[]) => void
 }
@@ -59,7 +61,7 @@ export class DlqOperations {
   }
 
   undoDiscard(id: string, reason: string | null = null): Result<DlqEntry, ConductorError> {
-    return this.#single(id, 'undoDiscard', reason, (entry, ctx) => undoDiscard(entry, ctx.nowMs))
+    return this.#single(id, 'undoDiscard', reason, (entry, ctx) => undoDiscard(entry, ctx.nowMs, this.#d.replaying(entry.id)))
   }
 
   /** Replaces the payload the next replay sends; the first original is kept in `originalRequest`. */

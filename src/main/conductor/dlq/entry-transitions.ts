@@ -166,11 +166,16 @@ export function discardEntry(entry: DlqEntry, reason: string, nowMs: number): Dl
   }
 }
 
-export function undoDiscard(entry: DlqEntry, nowMs: number): DlqEntry | Refusal {
+/**
+ * `replayInFlight`: the replay taken before the discard has not finished yet. The entry then goes back to
+ * `retrying`, so that replay's outcome applies as usual and the scheduler does not start a second one.
+ */
+export function undoDiscard(entry: DlqEntry, nowMs: number, replayInFlight = false): DlqEntry | Refusal {
   if (entry.state !== 'discarded' || entry.discard === null) return 'notDiscarded'
   const back = entry.discard.previousState
   const restored = { ...entry, discard: null, updatedAtMs: nowMs }
   if (back === 'dead') return { ...restored, state: 'dead' }
+  if (replayInFlight) return { ...restored, state: 'retrying' }
   // A pending (or in-flight) entry comes back due now: the time it waited while discarded counts as waited.
   return { ...restored, state: 'pending', nextAttemptAtMs: nowMs }
 }

@@ -177,6 +177,33 @@ describe('DeadLetterQueue retries', () => {
     expect(q.counts().resolved).toBe(10)
   })
 
+  it('does not start a second replay of an entry whose discard is undone while its replay is in flight', async () => {
+    const release: Array<(o: ReplayOutcome) => void> = []
+    let inFlight = 0
+    let peak = 0
+    const replayer: RequestReplayer = {
+      replay: () => {
+        inFlight++
+        peak = Math.max(peak, inFlight)
+        return new Promise((resolve) => release.push((o) => (inFlight--, resolve(o))))
+      }
+    }
+    const q = open(replayer, { retryConcurrency: 3 })
+    await q.enqueue(input('a'))
+    clock.advance(10_000)
+    expect(inFlight).toBe(1)
+    expect(q.operations.discard('a', 'looks like spam').ok).toBe(true)
+    expect(q.operations.undoDiscard('a', 'was not spam').ok).toBe(true)
+    clock.advance(10_000)
+    expect(peak).toBe(1)
+    const undone = q.get('a')
+    expect(undone.ok && undone.value.entry.state).toBe('retrying')
+    const settled = nextEvent(q, 'dlq.entryUpdated', (e) => e.entry.id === 'a' && e.previousState === 'retrying')
+    release.shift()?.(delivered)
+    expect((await settled).entry.state).toBe('resolved')
+    expect(q.counts()).toMatchObject({ resolved: 1, retrying: 0, pending: 0, discarded: 0 })
+  })
+
   it('never counts reads as attempts', async () => {
     const q = open(new ScriptedReplayer(delivered))
     await q.enqueue(input('a'))
