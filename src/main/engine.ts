@@ -28,7 +28,10 @@ export interface CreateEngineOptions {
 export interface Engine extends EnginePort {
   /** The engine's parts, for hosts and tests that need more than the panel's port. */
   readonly parts: { runner: IsolatedPluginRunner; manager: PluginManager; router: RequestRouter; dlq: DeadLetterQueue }
-  /** Stops retries, then plugins, then sandboxes; the DLQ file is closed last so no hand-off is lost. */
+  /**
+   * Stops retries, then plugins, then sandboxes, waits for the requests they failed to be handed off, and
+   * closes the DLQ file last so no hand-off is lost.
+   */
   close(): Promise<void>
 }
 
@@ -79,9 +82,11 @@ export async function createEngine(config: ConductorConfig, options: CreateEngin
     parts: { runner, manager, router, dlq: queue },
     close: async () => {
       port.dispose()
-      await queue.close()
+      queue.stopReplays()
       await manager.stop()
       await runner.close()
+      await router.idle()
+      await queue.close()
     }
   })
 }

@@ -64,6 +64,9 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   private readonly inFlight = new Map<string, number>()
   private readonly platformOf = new Map<string, string>()
   private readonly stats: RouterStats
+  /** `routeRequest` calls past validation that have not answered yet, and who waits for none to be left. */
+  private routing = 0
+  private readonly idleWaiters: Array<() => void> = []
 
   constructor(options: RequestRouterOptions) {
     super()
@@ -127,11 +130,29 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
       this.emit('routed', response)
       return response
     }
-    const { request, ruleId } = plan.value
-    const deliveries = await this.deliverAll(plan.value, options.signal)
+    this.routing++
+    try {
+      return await this.routeValid(plan.value, startedAt, options.signal)
+    } finally {
+      if (--this.routing === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
+    }
+  }
+
+  /**
+   * Resolves once every `routeRequest` running now has answered, i.e. its failures were handed to the
+   * dead-letter queue. A host closing down waits for this before it closes the queue.
+   */
+  idle(): Promise<void> {
+    if (this.routing === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private async routeValid(plan: RoutePlan, startedAt: number, signal: AbortSignal | undefined): Promise<RouteResponse> {
+    const { request, ruleId } = plan
+    const deliveries = await this.deliverAll(plan, signal)
     const failed: FailedDelivery[] = []
     for (const delivery of deliveries) if (!delivery.outcome.ok) failed.push({ outcome: delivery.outcome, attempt: attemptOf(delivery) })
-    const handed = failed.length === 0 ? null : await handOff(this.deadLetters, this.metrics, plan.value, failed)
+    const handed = failed.length === 0 ? null : await handOff(this.deadLetters, this.metrics, plan, failed)
     const durationMs = performance.now() - startedAt
     const results: PlatformOutcome[] = []
     for (const { outcome } of deliveries) {

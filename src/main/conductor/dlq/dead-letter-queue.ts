@@ -258,16 +258,25 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     return removed.map((r) => r.id)
   }
 
-  /** Commits what was enqueued, stops replays (in flight ones are aborted and resume after restart), closes. */
+  /**
+   * Stops replays (in flight ones are aborted and resume after restart) while still accepting enqueues: a host
+   * shutting down calls this before it stops the sandboxes, so their last failures are kept, not replayed.
+   */
+  stopReplays(): void {
+    this.#abort.abort()
+    if (this.#retentionTimer !== null) this.#clock.clearTimer(this.#retentionTimer)
+    this.#retentionTimer = null
+    // Not awaited: an aborted replay writes nothing (see #replay), so a replayer that ignores the signal
+    // cannot hold the close up. Its entry stays `retrying` and is recorded as interrupted on the next start.
+    void this.#scheduler.stop()
+  }
+
+  /** Commits what was enqueued, stops replays (see `stopReplays`), closes. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     await this.#committer.drained()
-    this.#abort.abort()
-    if (this.#retentionTimer !== null) this.#clock.clearTimer(this.#retentionTimer)
-    // Not awaited: an aborted replay writes nothing (see #replay), so a replayer that ignores the signal
-    // cannot hold the close up. Its entry stays `retrying` and is recorded as interrupted on the next start.
-    void this.#scheduler.stop()
+    this.stopReplays()
     this.#store.close()
   }
 
