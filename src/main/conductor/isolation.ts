@@ -68,6 +68,9 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
   private readonly entries = new Map<string, Entry>()
   private readonly ring = new Map<string, ResourceSample[]>()
   private hostScript: HostScript | undefined
+  /** Starts still choosing their host (no instance yet); `stop`/`close` cancel them. */
+  private readonly launching = new Map<string, { cancelled: boolean }>()
+  private closed = false
   private probedCapabilities: Promise<IsolationLayer[]> | undefined
 
   constructor(config: SandboxConfigInput = {}, options: IsolatedPluginRunnerOptions = {}) {
@@ -149,8 +152,19 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     }
     const limits = this.limits(options.limits)
     const policy = SandboxPolicySchema.parse(options.policy ?? {})
-    const host = await this.chooseHost(policy)
+    const launch = { cancelled: this.closed }
+    this.launching.set(instanceId, launch)
+    let host: Result<ProcessHost, ConductorError>
+    try {
+      host = await this.chooseHost(policy)
+    } finally {
+      if (this.launching.get(instanceId) === launch) this.launching.delete(instanceId)
+    }
     if (!host.ok) return host
+    if (launch.cancelled || this.closed) {
+      const why = this.closed ? 'the runner is closed' : 'it was stopped while starting'
+      return err({ code: 'PLUGIN_CRASHED', message: `sandbox ${instanceId} not started: ${why}`, instanceId, exitCode: null, signal: null })
+    }
     const instance = this.createInstance(instanceId, modulePath, limits, policy, host.value, options.pluginConfig)
     this.entries.set(instanceId, { instance, modulePath, plugin: basename(dirname(modulePath)) })
     const started = await instance.start()
@@ -187,6 +201,8 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
   }
 
   async stop(instanceId: string): Promise<void> {
+    const launch = this.launching.get(instanceId)
+    if (launch) launch.cancelled = true
     const entry = this.entries.get(instanceId)
     if (!entry) return
     await entry.instance.stop(this.config.killGraceMs)
@@ -312,7 +328,10 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     }
   }
 
+  /** Stops every sandbox, those still starting included; later starts are refused. */
   async close(): Promise<void> {
+    this.closed = true
+    for (const launch of this.launching.values()) launch.cancelled = true
     await Promise.all([...this.entries.keys()].map((id) => this.stop(id)))
   }
 }

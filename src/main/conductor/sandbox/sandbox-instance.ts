@@ -153,6 +153,8 @@ export class SandboxInstance {
     handle.onExit((info) => this.onProcessExit(info.exitCode, info.signal, info.oomKilled))
 
     const ready = new Promise<Extract<ChildMessage, { t: 'ready' }> | { exited: string }>((resolve) => (this.readyWaiter = resolve))
+    // Stopped or terminated while the process was being launched: end it now (its exit settles `ready`).
+    if (this.kill) void handle.kill(0)
     const startTimer = setTimeout(() => this.terminate('timeout', `not ready within ${o.limits.timeoutMs} ms`, 0), o.limits.timeoutMs)
     this.post({
       t: 'init',
@@ -185,6 +187,12 @@ export class SandboxInstance {
           stderrTail: this.rawStderr.tail(STDERR_TAIL_CHARS)
         })
       )
+    }
+    if (this.kill) {
+      // Stopped or terminated after the launch but before it was ready: it is on its way out, not ready.
+      await this.exited
+      const { detail } = this.kill
+      return err(startFailure({ detail, exit: this.exitInfo, instanceId: o.instanceId, memoryMb: o.limits.memoryMb, timeoutMs: o.limits.timeoutMs, stderrTail: this.rawStderr.tail(STDERR_TAIL_CHARS) }))
     }
     this.isolation = buildIsolationReport({
       hostKind: o.host.kind,
@@ -381,20 +389,24 @@ export class SandboxInstance {
 
   /** Kills the tree for `reason`; every in-flight request gets that outcome. Resolves after the exit. */
   async terminate(reason: Outcome, detail: string, graceMs: number): Promise<void> {
-    if (!this.handle || this.exitInfo) return this.exited
+    if (this.exitInfo) return this.exited
     this.kill ??= { reason, detail }
     if (this.state !== 'stopped') this.setState('down')
     this.monitor?.stop()
+    // Still launching: `start` kills the process as soon as it exists.
+    if (!this.handle) return this.exited
     await this.handle.kill(graceMs)
     return this.exited
   }
 
   /** Graceful stop: plugin `shutdown()`, then the process; killed if it does not leave within the grace. */
   async stop(graceMs: number): Promise<void> {
-    if (this.exitInfo || !this.handle) return this.exited
+    if (this.exitInfo) return this.exited
     this.kill ??= { reason: 'stopped', detail: 'stopped by the host' }
     this.setState('stopped')
     this.monitor?.stop()
+    // Still launching: `start` kills the process as soon as it exists.
+    if (!this.handle) return this.exited
     this.post({ t: 'shutdown' })
     const timer = setTimeout(() => void this.handle?.kill(this.options.killGraceMs), graceMs)
     await this.exited

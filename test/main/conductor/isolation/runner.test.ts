@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
 import { metricsRegistry } from '../../../../src/main/conductor/metrics.ts'
 import { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hardened-host.ts'
+import type { ProcessHost } from '../../../../src/main/conductor/sandbox/process-host.ts'
 import { namespaceOf } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
 import type { IsolationLayer, ResourceSample } from '../../../../src/shared/sandbox.ts'
 import { hostilePlugin, request } from './helpers.ts'
@@ -182,6 +183,66 @@ describe('environment added by the host', () => {
       expect(environment.evidence).not.toMatch(/also sees/)
     } finally {
       await electronLike.close()
+    }
+  })
+})
+
+describe('stop and close while a sandbox is starting', () => {
+  /** The hardened host, with each launch held until the test opens the gate. */
+  function gatedHost(): { host: ProcessHost; open: () => void; launches: { launched: number; exited: number } } {
+    const inner = new HardenedProcessHost()
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const launches = { launched: 0, exited: 0 }
+    const host: ProcessHost = {
+      kind: inner.kind,
+      capabilities: () => inner.capabilities(),
+      spawn: async (spec) => {
+        await gate
+        const handle = await inner.spawn(spec)
+        launches.launched++
+        handle.onExit(() => launches.exited++)
+        return handle
+      }
+    }
+    return { host, open, launches }
+  }
+
+  for (const how of ['stop', 'close'] as const) {
+    for (const when of ['before its host is chosen', 'during the launch'] as const) {
+      it(`${how} ${when} ends the sandbox instead of leaving it running`, async () => {
+        const { host, open, launches } = gatedHost()
+        const own = new IsolatedPluginRunner({ killGraceMs: 300 }, { hardenedHost: host })
+        const id = `early-${how}-${when.length}`
+        try {
+          const starting = own.start(hostilePlugin, id)
+          // Let the start reach the (held) launch, or call at once while it still picks the host.
+          if (when === 'during the launch') await new Promise((resolve) => setImmediate(resolve))
+          const ending = how === 'stop' ? own.stop(id) : own.close()
+          open()
+          const started = await starting
+          await ending
+          expect(started.ok).toBe(false)
+          expect(own.instances().filter((info) => info.state !== 'down' && info.state !== 'stopped')).toEqual([])
+          // Whatever was launched had exited by the time the stop (or close) returned.
+          expect(launches).toEqual(when === 'during the launch' ? { launched: 1, exited: 1 } : { launched: 0, exited: 0 })
+        } finally {
+          open()
+          await own.close()
+        }
+      })
+    }
+  }
+
+  it('refuses to start a sandbox after close', async () => {
+    const own = new IsolatedPluginRunner({ killGraceMs: 300 })
+    await own.close()
+    const started = await own.start(hostilePlugin, 'after-close')
+    try {
+      expect(started.ok).toBe(false)
+      expect(own.instances()).toEqual([])
+    } finally {
+      await own.close()
     }
   })
 })
