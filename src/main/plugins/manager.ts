@@ -129,7 +129,7 @@ export class PluginManager extends EventEmitter<PluginManagerEvents> implements 
   /** Restarts one instance now (operator action); the reason is kept as its last exit. */
   async restartInstance(instanceId: string, reason: string): Promise<boolean> {
     const instance = this.byInstance.get(instanceId)
-    if (instance === undefined) return false
+    if (instance === undefined || this.stopping) return false
     this.clearTimer(instance)
     instance.lastExit = { atMs: this.now(), reason: 'restarted', detail: reason }
     this.setState(instance, 'restarting', reason)
@@ -224,7 +224,12 @@ export class PluginManager extends EventEmitter<PluginManagerEvents> implements 
     } catch (cause) {
       started = { ok: false as const, error: { code: 'INTERNAL' as const, message: cause instanceof Error ? cause.message : String(cause) } }
     }
-    if (this.stopping) return false
+    if (this.stopping) {
+      // `stop()` ran while this start was in progress and did not see its sandbox: stop it here.
+      if (started.ok) await this.runner.stop(instance.instanceId)
+      this.setState(instance, 'stopped', 'plugin manager stopped')
+      return false
+    }
     if (started.ok) {
       instance.startedAtMs = this.now()
       instance.healthy = true

@@ -89,6 +89,22 @@ describe('PluginManager', () => {
     expect(manager.snapshot().plugins[0]?.instances[0]?.restarts).toBe(2)
   })
 
+  it('leaves no sandbox running when it stops during an operator restart, and refuses restarts once stopped', async () => {
+    const runner = new FakeRunner()
+    const m = new PluginManager({ runner, builtinDir: USER_DIR, config: { healthCheckIntervalMs: 0 } })
+    manager = m
+    await m.start()
+    expect(runner.live.has('flaky-1')).toBe(true)
+    const restarted = m.restartInstance('flaky-1', 'operator asked')
+    await m.stop()
+    expect(await restarted).toBe(false)
+    expect([...runner.live.keys()]).toEqual([])
+    expect(m.instancesOf('flaky')?.[0]?.state).toBe('stopped')
+
+    expect(await m.restartInstance('flaky-1', 'after stop')).toBe(false)
+    expect([...runner.live.keys()]).toEqual([])
+  })
+
   it('marks an instance unhealthy after a failed health check so the router skips it, and healthy again after', async () => {
     const runner = new FakeRunner()
     manager = new PluginManager({ runner, builtinDir: USER_DIR, config: { healthCheckIntervalMs: 0, overrides: { flaky: { instances: 2 } } } })
