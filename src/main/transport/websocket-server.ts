@@ -56,11 +56,26 @@ function sameToken(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-async function serveStatic(rendererDir: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The request target as a URL, or null when it does not parse (e.g. `//[`): such a request gets a 400. */
+function targetOf(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1')
+  } catch {
+    return null
+  }
+}
+
+async function serveStatic(rendererDir: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const root = normalize(rendererDir)
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
-  const file = normalize(join(root, pathname === '/' ? 'index.html' : pathname))
   const headers = { 'content-security-policy': csp, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' }
+  let pathname: string
+  try {
+    pathname = decodeURIComponent(url.pathname)
+  } catch {
+    res.writeHead(400, { ...headers, 'content-type': 'text/plain' }).end('bad request')
+    return
+  }
+  const file = normalize(join(root, pathname === '/' ? 'index.html' : pathname))
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, headers).end()
     return
@@ -95,19 +110,24 @@ async function serveMetrics(metrics: () => Promise<string>, url: URL, token: str
 export async function startWebSocketTransport(options: WebSocketTransportOptions): Promise<WebSocketTransport> {
   const token = options.token ?? randomBytes(32).toString('hex')
   const http = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const url = targetOf(req)
+    if (url === null) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request')
+      return
+    }
     if (url.pathname === '/metrics' && options.metrics) void serveMetrics(options.metrics, url, token, req, res)
-    else void serveStatic(options.rendererDir, req, res)
+    else void serveStatic(options.rendererDir, url, req, res)
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 })
   let port = 0
 
   http.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const url = targetOf(req)
     const allowedOrigins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`]
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     }
+    if (url === null) return refuse('400 Bad Request')
     if (url.pathname !== '/rpc') return refuse('404 Not Found')
     if (!sameToken(url.searchParams.get('token'), token)) return refuse('401 Unauthorized')
     if (!allowedOrigins.includes(req.headers.origin ?? '')) return refuse('403 Forbidden')

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect as connect_ } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -49,6 +50,25 @@ describe('WebSocket transport', () => {
     expect(await res.text()).toContain('<title>panel</title>')
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+  })
+
+  it('answers a malformed request path with 400 and keeps serving (no crash of the host)', async () => {
+    /** Sends one raw request (no client-side URL normalising) and resolves with the status line. */
+    const raw = (target: string, extraHeaders = ''): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect_(transport.port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extraHeaders}Connection: close\r\n\r\n`))
+        let text = ''
+        socket.on('data', (chunk) => (text += chunk.toString()))
+        socket.on('end', () => resolve(text.split('\r\n')[0] ?? ''))
+        socket.on('error', reject)
+      })
+    for (const target of ['/%E0%A4%A', '//x:99999/', '//[']) {
+      expect(await raw(target), target).toBe('HTTP/1.1 400 Bad Request')
+    }
+    const upgrade = 'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+    expect(await raw('//[', upgrade)).toBe('HTTP/1.1 400 Bad Request')
+    const res = await fetch(`${origin()}/`)
+    expect(res.status).toBe(200)
   })
 
   it('never serves a file outside the renderer folder', async () => {
