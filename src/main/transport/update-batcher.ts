@@ -21,6 +21,8 @@ export interface UpdateBatcherOptions {
   maxBufferedSamples?: number
   setInterval?: (fn: () => void, ms: number) => unknown
   clearInterval?: (handle: unknown) => void
+  /** Where a failing tick is reported (a tick never rejects: it runs from a timer). Defaults to console.error. */
+  logError?: (message: string, cause: unknown) => void
 }
 
 export class UpdateBatcher {
@@ -70,14 +72,25 @@ export class UpdateBatcher {
    */
   tick(): Promise<void> {
     if (this.#ticking) return this.#ticking
-    this.#ticking = this.#run().finally(() => {
-      this.#ticking = null
-    })
+    this.#ticking = this.#run()
+      .catch((cause: unknown) => this.#logError('conductor panel: update tick failed', cause))
+      .finally(() => {
+        this.#ticking = null
+      })
     return this.#ticking
   }
 
+  #logError(message: string, cause: unknown): void {
+    ;(this.#o.logError ?? ((m, c) => console.error(m, c)))(message, cause)
+  }
+
   async #run(): Promise<void> {
-    await this.#o.redrive.step()
+    try {
+      await this.#o.redrive.step()
+    } catch (cause) {
+      // E.g. the redrive file cannot be written: the panel still gets its update (the jobs show as of now).
+      this.#logError('conductor panel: redrive step failed', cause)
+    }
     const update: PanelUpdate = {
       seq: ++this.#seq,
       atMs: this.#o.engine.now(),

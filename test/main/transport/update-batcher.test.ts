@@ -44,6 +44,34 @@ describe('UpdateBatcher', () => {
     expect(updates[1]!.samples.every((s) => s.atMs === engine.now())).toBe(true)
   })
 
+  it('still publishes, and never rejects, when saving the redrive jobs fails', async () => {
+    const logged: string[] = []
+    const panel = createPanelServer(new FakeEngine(), {
+      setInterval: () => 1,
+      clearInterval: () => undefined,
+      logError: (message) => logged.push(message),
+      redriveStore: {
+        where: '/full/disk/redrive.json',
+        read: () => null,
+        write: () => {
+          throw new Error('ENOSPC: no space left on device')
+        },
+        moveAside: () => undefined
+      }
+    })
+    const updates: PanelUpdate[] = []
+    panel.server.addSink((frame: EventFrame) => updates.push(frame.payload as PanelUpdate))
+    try {
+      await panel.batcher.tick()
+      await panel.batcher.tick()
+      expect(updates.map((u) => u.seq)).toEqual([1, 2])
+      expect(logged.length).toBeGreaterThan(0)
+      expect(logged[0]).toMatch(/redrive/)
+    } finally {
+      panel.close()
+    }
+  })
+
   it('sends one message when a second tick starts before the first finished', async () => {
     const { panel, updates } = setup()
     await Promise.all([panel.batcher.tick(), panel.batcher.tick(), panel.batcher.tick()])
