@@ -74,7 +74,15 @@ export async function createEngine(config: ConductorConfig, options: CreateEngin
   dlq = opened.value
   const queue = dlq
 
-  await manager.start()
+  try {
+    await manager.start()
+  } catch (cause) {
+    // Whatever did start must not outlive a failed start: sandboxes stop, the DLQ file closes.
+    await manager.stop().catch(() => undefined)
+    await runner.close()
+    await queue.close()
+    throw cause
+  }
   queue.start()
   const port = createEnginePort({ runner, manager, router, dlq: queue })
 

@@ -82,13 +82,30 @@ export async function runHeadless(
   const args = parseCliArgs(argv, env)
   const config = loadConfig(args.configPath ? JSON.parse(await readFile(resolve(args.configPath), 'utf8')) : {})
   const engine = await createEngine(config)
-  const host = await startHeadless({ ...panel, engine, port: args.port })
-  console.log(`Conductor control panel is running at:\n\n    ${host.url}\n\nOpen it in a browser on this machine; the token is required.`)
-  const shutdown = (): void => {
-    void host.close().then(() => engine.close()).finally(() => process.exit(0))
+  let host: HeadlessHost
+  try {
+    host = await startHeadless({ ...panel, engine, port: args.port })
+  } catch (cause) {
+    // E.g. the port is taken: the engine's sandboxes must not outlive the failed start.
+    await engine.close()
+    throw cause
   }
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  console.log(`Conductor control panel is running at:\n\n    ${host.url}\n\nOpen it in a browser on this machine; the token is required.`)
+  // The engine closes even when the panel server fails to; any failure shows in the exit code.
+  const shutdown = async (): Promise<void> => {
+    let failed = false
+    for (const close of [() => host.close(), () => engine.close()]) {
+      try {
+        await close()
+      } catch (cause) {
+        failed = true
+        console.error(`Conductor shutdown: ${cause instanceof Error ? cause.message : String(cause)}`)
+      }
+    }
+    process.exit(failed ? 1 : 0)
+  }
+  process.once('SIGINT', () => void shutdown())
+  process.once('SIGTERM', () => void shutdown())
   return host
 }
 

@@ -109,6 +109,7 @@ app.whenReady().then(async () => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
   })
   const engine = await startEngine()
+  engineForQuit = engine
   const window = createWindow()
   if (engine) attachPanel(window, engine)
   app.on('activate', () => {
@@ -117,6 +118,24 @@ app.whenReady().then(async () => {
       if (engine) attachPanel(next, engine)
     }
   })
+})
+
+let engineForQuit: Engine | null = null
+let engineClosed = false
+
+// Quit waits for the engine to close: in-flight failures reach the DLQ and every sandbox stops with the app.
+app.on('will-quit', (event) => {
+  if (!engineForQuit || engineClosed) return
+  event.preventDefault()
+  const closing = engineForQuit
+  engineForQuit = null
+  void closing
+    .close()
+    .catch((cause: unknown) => console.error(`Conductor engine did not close cleanly: ${String(cause)}`))
+    .finally(() => {
+      engineClosed = true
+      app.quit()
+    })
 })
 
 app.on('window-all-closed', () => {

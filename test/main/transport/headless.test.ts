@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseCliArgs, startHeadless } from '../../../src/main/headless.ts'
+import { createServer } from 'node:net'
+import { parseCliArgs, runHeadless, startHeadless } from '../../../src/main/headless.ts'
 import { FakeEngine } from './fake-engine.ts'
 
 describe('headless host', () => {
@@ -30,5 +31,19 @@ describe('headless host', () => {
       rmSync(dir, { recursive: true, force: true })
     }
     await expect(fetch(host.url)).rejects.toThrow()
+  })
+
+  it('closes the engine it created when the panel cannot start (port taken), and reports why', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const port = (blocker.address() as { port: number }).port
+    let closed = 0
+    const engine = Object.assign(new FakeEngine(), { close: async () => void closed++ })
+    try {
+      await expect(runHeadless(async () => engine, ['--port', String(port)], {}, { setInterval: () => 0, clearInterval: () => undefined })).rejects.toThrow(/EADDRINUSE/)
+      expect(closed).toBe(1)
+    } finally {
+      blocker.close()
+    }
   })
 })
