@@ -30,7 +30,7 @@ import { entryIdOf, type DeadLetterInput, type DeadLetterSink, type ReplayOutcom
 import type { DlqConfig } from './dlq-config.ts'
 import { createDlqMetrics, type DlqMetrics } from './dlq-metrics.ts'
 import type { DlqStore } from './dlq-store.ts'
-import { applyReplayOutcome, createEntry, markRetrying, type TransitionContext } from './entry-transitions.ts'
+import { applyReplayOutcome, createEntry, markRetrying, reopenEntry, type TransitionContext } from './entry-transitions.ts'
 import { GroupCommitter } from './group-commit.ts'
 import { RetryScheduler, systemClock, type DlqClock } from './retry-scheduler.ts'
 import { openDlqDatabase } from './sqlite-open.ts'
@@ -301,12 +301,24 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     const ctx = this.#context()
     const room = this.#config.maxEntries - this.#live()
     const added: DlqEntry[] = []
+    const reopened: Array<{ before: DlqState; entry: DlqEntry }> = []
     const seen = new Set<string>()
     const results = this.#store.transaction(() =>
       inputs.map((input): EnqueueResult | 'full' => {
         const id = entryIdOf(input)
-        if (seen.has(id) || this.#store.has(id)) return ok({ id })
-        if (added.length >= room) return 'full'
+        if (seen.has(id)) return ok({ id })
+        if (this.#store.has(id)) {
+          const existing = this.#store.get(id)
+          const again = existing === null ? null : reopenEntry(existing, input, ctx)
+          if (existing === null || again === null) return ok({ id })
+          if (added.length + reopened.length >= room) return 'full'
+          seen.add(id)
+          this.#store.update(again.entry, true)
+          for (const attempt of again.attempts) this.#store.appendAttempt(id, attempt)
+          reopened.push({ before: existing.state, entry: again.entry })
+          return ok({ id })
+        }
+        if (added.length + reopened.length >= room) return 'full'
         seen.add(id)
         const { entry, attempts } = createEntry(input, ctx)
         this.#store.insert(entry, attempts)
@@ -325,6 +337,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
       this.emit('dlq.full', { counts, rejectedId })
       return err(refusalError(rejectedId, 'full', counts.capacity))
     })
+    if (reopened.length > 0) this.#changed(reopened, [])
     this.#afterCountsChanged()
     const earliest = Math.min(...added.map((e) => e.nextAttemptAtMs ?? Infinity))
     if (Number.isFinite(earliest)) this.#scheduler.pokeAt(earliest)

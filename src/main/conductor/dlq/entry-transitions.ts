@@ -73,6 +73,28 @@ export function createEntry(input: DeadLetterInput, ctx: TransitionContext): { e
   return { entry: { ...base, ...scheduleNext(base, ctx) }, attempts }
 }
 
+/**
+ * A request whose entry had already ended (`resolved`, `discarded`) failed again under the same id: the entry
+ * opens a new round with the new request and failures, so the new failure is retried, not dropped as a
+ * duplicate. Entries still live (`pending`, `retrying`, `dead`) keep enqueue idempotent and return null.
+ */
+export function reopenEntry(
+  entry: DlqEntry,
+  input: DeadLetterInput,
+  ctx: TransitionContext
+): { entry: DlqEntry; attempts: DlqAttempt[] } | null {
+  if (entry.state !== 'resolved' && entry.state !== 'discarded') return null
+  const fresh = createEntry(input, ctx)
+  const round = entry.round + 1
+  const reopened: DlqEntry = {
+    ...fresh.entry,
+    createdAtMs: entry.createdAtMs,
+    firstFailedAtMs: entry.firstFailedAtMs,
+    round
+  }
+  return { entry: reopened, attempts: fresh.attempts.map((attempt) => ({ ...attempt, round })) }
+}
+
 export function markRetrying(entry: DlqEntry, nowMs: number): DlqEntry {
   return { ...entry, state: 'retrying', updatedAtMs: nowMs }
 }

@@ -90,6 +90,27 @@ describe('DeadLetterQueue operator actions', () => {
     ])
   })
 
+  it('reopens a resolved or discarded entry when its request fails again, instead of dropping the new failure', async () => {
+    await q.enqueue(input('a'))
+    await q.enqueue(input('b'))
+    const resolved = nextEvent(q, 'dlq.entryUpdated', ({ entry }) => entry.id === 'a' && entry.state === 'resolved')
+    q.operations.discard('b', 'handled by hand')
+    clock.advance(3_600_000)
+    await resolved
+    expect(q.counts()).toMatchObject({ pending: 0, resolved: 1, discarded: 1 })
+
+    expect((await q.enqueue(input('a', { message: 'timed out again' }))).ok).toBe(true)
+    expect((await q.enqueue(input('b', { message: 'failed after the discard' }))).ok).toBe(true)
+    expect(q.counts()).toMatchObject({ pending: 2, resolved: 0, discarded: 0 })
+    for (const [id, message] of [['a', 'timed out again'], ['b', 'failed after the discard']] as const) {
+      const detail = q.get(id)
+      if (!detail.ok) throw new Error(`${id} missing`)
+      expect(detail.value.entry).toMatchObject({ state: 'pending', round: 1, attemptCount: 0, lastError: { code: 'PLUGIN_ERROR', message }, discard: null })
+      expect(detail.value.entry.nextAttemptAtMs).not.toBeNull()
+      expect(detail.value.attempts.at(-1)).toMatchObject({ origin: 'router', round: 1, error: { message } })
+    }
+  })
+
   it('filters by state, platform, attempts and time, and pages with a cursor without gaps or repeats', async () => {
     const base = 1_700_000_000_000
     await Promise.all(
