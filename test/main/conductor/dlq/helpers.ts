@@ -131,3 +131,21 @@ export function nextEvent<K extends DlqEventName>(
     ;(queue.on as (n: K, l: typeof listener) => void)(name, listener)
   })
 }
+
+/** A replayer that holds every replay until the test releases it (oldest first); counts replays in flight. */
+export class HeldReplayer implements RequestReplayer {
+  readonly release: Array<(outcome: ReplayOutcome) => void> = []
+  inFlight = 0
+  peak = 0
+
+  replay(): Promise<ReplayOutcome> {
+    this.inFlight++
+    this.peak = Math.max(this.peak, this.inFlight)
+    return new Promise((resolve) =>
+      this.release.push((outcome) => {
+        this.inFlight--
+        resolve(outcome)
+      })
+    )
+  }
+}

@@ -2,8 +2,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { backoffCeilingMs } from '../../../../src/main/conductor/dlq/backoff.ts'
 import type { DeadLetterQueue } from '../../../../src/main/conductor/dlq/dead-letter-queue.ts'
-import type { ReplayOutcome, RequestReplayer } from '../../../../src/main/conductor/dlq/dead-letter-port.ts'
-import { deferred, delivered, failed, FakeClock, input, invalid, nextEvent, openQueue, ScriptedReplayer, tempDir } from './helpers.ts'
+import type { RequestReplayer } from '../../../../src/main/conductor/dlq/dead-letter-port.ts'
+import { deferred, delivered, failed, FakeClock, HeldReplayer, input, invalid, nextEvent, openQueue, ScriptedReplayer, tempDir } from './helpers.ts'
 
 /** Deterministic [0, 1) source (mulberry32). */
 function seeded(seed: number): () => number {
@@ -152,20 +152,12 @@ describe('DeadLetterQueue retries', () => {
   })
 
   it('never runs more replays at once than the concurrency limit', async () => {
-    const release: Array<(o: ReplayOutcome) => void> = []
-    let inFlight = 0
-    let peak = 0
-    const replayer: RequestReplayer = {
-      replay: () => {
-        inFlight++
-        peak = Math.max(peak, inFlight)
-        return new Promise((resolve) => release.push((o) => (inFlight--, resolve(o))))
-      }
-    }
-    const q = open(replayer, { retryConcurrency: 3 })
+    const held = new HeldReplayer()
+    const { release } = held
+    const q = open(held, { retryConcurrency: 3 })
     await Promise.all(Array.from({ length: 10 }, (_, i) => q.enqueue(input(`e${i}`))))
     clock.advance(10_000)
-    expect(inFlight).toBe(3)
+    expect(held.inFlight).toBe(3)
     expect(q.counts().retrying).toBe(3)
     for (let done = 0; done < 10; done++) {
       const settled = nextEvent(q, 'dlq.entryUpdated', (e) => e.previousState === 'retrying')
@@ -173,29 +165,21 @@ describe('DeadLetterQueue retries', () => {
       await settled
       clock.advance(0)
     }
-    expect(peak).toBe(3)
+    expect(held.peak).toBe(3)
     expect(q.counts().resolved).toBe(10)
   })
 
   it('does not start a second replay of an entry whose discard is undone while its replay is in flight', async () => {
-    const release: Array<(o: ReplayOutcome) => void> = []
-    let inFlight = 0
-    let peak = 0
-    const replayer: RequestReplayer = {
-      replay: () => {
-        inFlight++
-        peak = Math.max(peak, inFlight)
-        return new Promise((resolve) => release.push((o) => (inFlight--, resolve(o))))
-      }
-    }
-    const q = open(replayer, { retryConcurrency: 3 })
+    const held = new HeldReplayer()
+    const { release } = held
+    const q = open(held, { retryConcurrency: 3 })
     await q.enqueue(input('a'))
     clock.advance(10_000)
-    expect(inFlight).toBe(1)
+    expect(held.inFlight).toBe(1)
     expect(q.operations.discard('a', 'looks like spam').ok).toBe(true)
     expect(q.operations.undoDiscard('a', 'was not spam').ok).toBe(true)
     clock.advance(10_000)
-    expect(peak).toBe(1)
+    expect(held.peak).toBe(1)
     const undone = q.get('a')
     expect(undone.ok && undone.value.entry.state).toBe('retrying')
     const settled = nextEvent(q, 'dlq.entryUpdated', (e) => e.entry.id === 'a' && e.previousState === 'retrying')
