@@ -9,6 +9,7 @@ import type { RequestRouter, RouterEvents } from '../conductor/router.ts'
 import type { SandboxRunner } from '../conductor/sandbox/runner-api.ts'
 import type { PluginManager, PluginManagerEvents } from '../plugins/manager.ts'
 import type { DlqEntry } from '../../shared/dlq.ts'
+import type { PluginsSnapshot } from '../../shared/routing.ts'
 import type { ConductorError } from '../../shared/errors.ts'
 import type { DlqIdsResult, PluginIsolation, ProcessView } from '../../shared/panel.ts'
 import { err, ok, type Result } from '../../shared/result.ts'
@@ -46,10 +47,13 @@ export function createEnginePort(parts: EngineParts): EnginePort & { dispose(): 
   const emit = (event: EngineEvent): void => {
     for (const listener of listeners) listener(event)
   }
-  const platformOf = (instanceId: string): string => {
-    for (const plugin of manager.snapshot().plugins) if (plugin.instances.some((i) => i.instanceId === instanceId)) return plugin.platform
-    return 'unknown'
+  /** Platform of each instance, from one plugins snapshot. */
+  const platformByInstance = (plugins: PluginsSnapshot['plugins']): Map<string, string> => {
+    const map = new Map<string, string>()
+    for (const plugin of plugins) for (const i of plugin.instances) map.set(i.instanceId, plugin.platform)
+    return map
   }
+  const platformOf = (instanceId: string): string => platformByInstance(manager.snapshot().plugins).get(instanceId) ?? 'unknown'
 
   const onSample = (sample: ResourceSample): void => emit({ type: 'sample', sample })
   const onExit = (exit: SandboxExit): void => {
@@ -69,12 +73,11 @@ export function createEnginePort(parts: EngineParts): EnginePort & { dispose(): 
   router.on('breakerTransition', onBreaker)
   dlq.on('dlq.entryAdded', onDlqAdded)
 
-  const processes = (): ProcessView[] => {
-    const platformByInstance = new Map<string, string>()
-    for (const plugin of manager.snapshot().plugins) for (const i of plugin.instances) platformByInstance.set(i.instanceId, plugin.platform)
+  const processes = (plugins: PluginsSnapshot['plugins']): ProcessView[] => {
+    const platforms = platformByInstance(plugins)
     return runner.instances().map((info) => ({
       instanceId: info.instanceId,
-      platform: platformByInstance.get(info.instanceId) ?? 'unknown',
+      platform: platforms.get(info.instanceId) ?? 'unknown',
       pid: info.pid,
       state: info.state,
       memoryCapBytes: info.limits.memoryMb * MiB
@@ -83,13 +86,17 @@ export function createEnginePort(parts: EngineParts): EnginePort & { dispose(): 
 
   return {
     now,
-    live: () => ({
-      metrics: router.platformMetrics(parts.metricsWindowMs),
-      router: router.snapshot(),
-      plugins: manager.snapshot(),
-      processes: processes(),
-      dlqCounts: dlq.counts()
-    }),
+    live: () => {
+      // One plugins snapshot per tick serves both the plugin list and the process view.
+      const plugins = manager.snapshot()
+      return {
+        metrics: router.platformMetrics(parts.metricsWindowMs),
+        router: router.snapshot(),
+        plugins,
+        processes: processes(plugins.plugins),
+        dlqCounts: dlq.counts()
+      }
+    },
     isolation: (): PluginIsolation[] => {
       const infos = new Map(runner.instances().map((info) => [info.instanceId, info]))
       return manager.snapshot().plugins.flatMap((plugin) => {
