@@ -1,6 +1,6 @@
 /**
  * Finds the sandbox child's entry script and the paths it must be allowed to read under `--permission`.
- * Built app: `out/main/sandbox-host.js` (electron-vite's `sandbox-host` entry); from source (tests, `node`
+ * Built app: `out/main/sandbox-host.js` (a self-contained bundle built beside the main entries); from source (tests, `node`
  * running .ts directly): `child/sandbox-host.ts`. Plus the zod package when the entry imports it externally.
  */
 import { existsSync } from 'node:fs'
@@ -28,8 +28,9 @@ export function resolveHostScript(configured?: string): HostScript {
   if (configured) return { scriptPath: configured, readPaths: withZod([configured]) }
   const here = import.meta.dirname
   for (const built of [join(here, 'sandbox-host.js'), join(here, '..', 'sandbox-host.js')]) {
-    // The bundle's entry imports shared chunks from its folder (out/main/chunks), so the folder is readable.
-    if (existsSync(built)) return { scriptPath: built, readPaths: withZod([dirname(built)]) }
+    // The built child is one self-contained file (zod included; see electron.vite.config.ts): it is all the
+    // child needs to read to load itself.
+    if (existsSync(built)) return { scriptPath: built, readPaths: [built] }
   }
   const source = join(here, 'child', 'sandbox-host.ts')
   if (existsSync(source)) return { scriptPath: source, readPaths: withZod([here]) }
