@@ -333,5 +333,6 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     this.closed = true
     for (const launch of this.launching.values()) launch.cancelled = true
     await Promise.all([...this.entries.keys()].map((id) => this.stop(id)))
+    await Promise.all([this.hardened.close?.(), this.utility?.close?.()])
   }
 }

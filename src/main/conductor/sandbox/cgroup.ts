@@ -64,6 +64,11 @@ export class MemoryCgroup {
     return group
   }
 
+  /** Rewrites the limit (a spare's group gets the sandbox's own limit when it is taken). */
+  setLimit(limitBytes: number): void {
+    writeFileSync(join(this.dir, this.limitFile), String(limitBytes))
+  }
+
   get limitFile(): string {
     return this.version === 1 ? 'memory.limit_in_bytes' : 'memory.max'
   }

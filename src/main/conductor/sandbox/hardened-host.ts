@@ -15,7 +15,9 @@
  * `{ ELECTRON_RUN_AS_NODE: '1' }` as `extraEnv`.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { constants } from 'node:os'
 import { randomUUID } from 'node:crypto'
@@ -29,6 +31,7 @@ import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
 import { enterRoot, mountScript, prepareMountRoot, type MountRoot } from './mount-root.ts'
 import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
+import { launchScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
 
 export interface HardenedHostOptions {
   /** The Node binary (default `process.execPath`). */
@@ -40,7 +43,21 @@ export interface HardenedHostOptions {
   useCgroup?: boolean
   /** The private read-only root (mount namespace); on by default where the machine allows it. */
   useMountNamespace?: boolean
+  /**
+   * Launch chains kept started ahead of time per chain shape (namespaces entered, cgroup joined, waiting for
+   * a plugin; see spare-launchers.ts); 0 = none. Default 1.
+   */
+  spareLaunchers?: number
 }
+
+/** What a launch produced: the outermost process and what it was wrapped in. */
+interface Launched extends Spare {
+  /** Host-private dir holding the launch script a spare sourced; removed after the exit. */
+  launchDir: string | null
+}
+
+/** A spare's cgroup limit until it is taken: only its shell is in the group by then. */
+const SPARE_LIMIT_BYTES = 64 * 1024 * 1024
 
 // First name wins: SIGABRT before its alias SIGIOT.
 const signalNames = new Map<number, string>()
@@ -52,6 +69,7 @@ export class HardenedProcessHost implements ProcessHost {
   private readonly nodePath: string
   private readonly extraEnv: Record<string, string>
   private readonly options: HardenedHostOptions
+  private readonly spares: SpareLaunchers
   private probe: Promise<{ launch: LaunchProbe; mount: MountProbe; cgroup: CgroupSupport | null; cgroupEvidence: string }> | undefined
 
   constructor(options: HardenedHostOptions = {}) {
@@ -59,6 +77,7 @@ export class HardenedProcessHost implements ProcessHost {
     this.nodePath = options.nodePath ?? process.execPath
     this.extraEnv = options.extraEnv ?? {}
     this.addedEnvKeys = Object.keys(this.extraEnv)
+    this.spares = new SpareLaunchers(options.spareLaunchers ?? 1)
   }
 
   private probed() {
@@ -118,42 +137,106 @@ export class HardenedProcessHost implements ProcessHost {
       ...heapFlags(spec.memoryMb),
       spec.scriptPath
     ]
-    let group: MemoryCgroup | null = null
-    if (cgroup) {
-      group = MemoryCgroup.create(cgroup, `conductor-${spec.instanceId.replace(/[^\w.-]/g, '_').slice(0, 40)}-${randomUUID().slice(0, 8)}`, spec.memoryMb * 1024 * 1024)
-    }
-    // One shell joins the cgroup ("0" = the writer itself, in any PID namespace) before Node starts, so every
-    // byte Node allocates is charged. It stays as Node's parent: in a PID namespace as init (Node runs as pid
-    // 2, with normal signal semantics); without one, so that `process.ppid` is this shell and not the host.
-    const join = group ? `echo 0 > "$1" || exit 121; shift; ` : 'shift; '
     const ns = launch.namespaces
     // The private root needs the namespaces; a policy with unrestricted files gets none.
+    const withRoot = ns !== null && mount.tools !== null && !p.fsRead.includes('*')
+    const unshare = ns ? [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', ...(withRoot ? ['--mount'] : []), '--fork', '--kill-child'] : []
+    const shape = unshare.join(' ')
+    const limitBytes = spec.memoryMb * 1024 * 1024
     let root: MountRoot | null = null
-    if (ns && mount.tools && !p.fsRead.includes('*')) {
-      try {
-        root = prepareMountRoot({ tools: mount.tools, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
-      } catch (cause) {
-        void group?.remove()
-        throw cause
-      }
-    }
+    if (withRoot) root = prepareMountRoot({ tools: mount.tools!, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
     const node = [this.nodePath, ...nodeArgs]
-    const script = root ? `${join}${mountScript(mount.tools!)}"$@"; exit $?` : `${join}"$@"; exit $?`
-    let command = root
-      ? ['/bin/sh', '-c', script, 'sh', group?.procsFile ?? '-', root.fstabPath, ...enterRoot(mount.tools!, root, spec.cwd, node)]
-      : ['/bin/sh', '-c', script, 'sh', group?.procsFile ?? '-', ...node]
-    if (ns) {
-      const unshare = [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', ...(root ? ['--mount'] : []), '--fork', '--kill-child']
-      command = [...unshare, ...command]
+    // The shell body after the cgroup join: the private root's mounts, then the chain down to Node. The shell
+    // stays as Node's parent: in a PID namespace as init (Node runs as pid 2, with normal signal semantics);
+    // without one, so that `process.ppid` is this shell and not the host.
+    const body = root ? `${mountScript(mount.tools!)}"$@"; exit $?` : `"$@"; exit $?`
+    const args = root ? [root.fstabPath, ...enterRoot(mount.tools!, root, spec.cwd, node)] : node
+    const env = { ...spec.env, ...this.extraEnv }
+    try {
+      const spare = this.launchFromSpare(shape, env, spec.cwd, args, body, limitBytes)
+      const handle = spare ?? this.launchDirectly(cgroup, spec.instanceId, limitBytes, unshare, env, spec.cwd, args, body)
+      if (cgroup || ns) this.spares.refill(shape, () => this.spawnSpare(cgroup, unshare))
+      return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, root, p.fsWrite, handle.launchDir)
+    } catch (cause) {
+      root?.remove()
+      throw cause
     }
-    // fd 3 is the message channel: a socketpair carrying newline-delimited JSON (see framing.ts).
-    const child = spawn(command[0]!, command.slice(1), {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...spec.env, ...this.extraEnv },
-      cwd: spec.cwd,
-      detached: true
-    })
-    return new HardenedHandle(child, ns !== null, !p.network && ns !== null, group, spec.maxMessageBytes, root, p.fsWrite)
+  }
+
+  /** The spare launchers waiting for a sandbox right now. */
+  spareLaunchers(): { pid: number | undefined; cgroupDir: string | null }[] {
+    return this.spares.live()
+  }
+
+  /** Ends the spare launchers; sandboxes already running are not affected. */
+  close(): Promise<void> {
+    return this.spares.close()
+  }
+
+  private launchDirectly(
+    cgroup: CgroupSupport | null,
+    instanceId: string,
+    limitBytes: number,
+    unshare: string[],
+    env: Record<string, string>,
+    cwd: string,
+    args: string[],
+    body: string
+  ): Launched {
+    const group = cgroup ? MemoryCgroup.create(cgroup, `conductor-${instanceId.replace(/[^\w.-]/g, '_').slice(0, 40)}-${randomUUID().slice(0, 8)}`, limitBytes) : null
+    // One shell joins the cgroup ("0" = the writer itself, in any PID namespace) before Node starts, so every
+    // byte Node allocates is charged.
+    const join = group ? `echo 0 > "$1" || exit 121; shift; ` : 'shift; '
+    const command = [...unshare, '/bin/sh', '-c', `${join}${body}`, 'sh', group?.procsFile ?? '-', ...args]
+    try {
+      // fd 3 is the message channel: a socketpair carrying newline-delimited JSON (see framing.ts).
+      const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env, cwd, detached: true })
+      return { child, group, pidNamespace: unshare.length > 0, netNamespace: unshare.includes('--net'), launchDir: null }
+    } catch (cause) {
+      void group?.remove()
+      throw cause
+    }
+  }
+
+  /** Hands a sandbox to a waiting spare of this shape, if one is live; undefined otherwise. */
+  private launchFromSpare(shape: string, env: Record<string, string>, cwd: string, args: string[], body: string, limitBytes: number): Launched | undefined {
+    const script = launchScript(env, cwd, args, body)
+    if (script === undefined) return undefined
+    const spare = this.spares.take(shape)
+    if (!spare) return undefined
+    let launchDir: string | null = null
+    try {
+      spare.group?.setLimit(limitBytes)
+      // Host-private (0700) and outside anything the sandbox can write: the shell reads it with full rights.
+      launchDir = mkdtempSync(join(tmpdir(), 'conductor-launch-'))
+      const file = join(launchDir, 'launch.sh')
+      writeFileSync(file, script, { mode: 0o600 })
+      spare.child.stdin!.end(`${file}\n`)
+    } catch {
+      spare.child.stdin?.destroy()
+      if (launchDir) rmSync(launchDir, { recursive: true, force: true })
+      return undefined
+    }
+    return { child: spare.child, group: spare.group, pidNamespace: spare.pidNamespace, netNamespace: spare.netNamespace, launchDir }
+  }
+
+  private spawnSpare(cgroup: CgroupSupport | null, unshare: string[]): Spare {
+    // The limit is rewritten to the sandbox's own at take time; until then the shell alone is in the group.
+    const group = cgroup ? MemoryCgroup.create(cgroup, `conductor-spare-${randomUUID().slice(0, 8)}`, SPARE_LIMIT_BYTES) : null
+    const command = [...unshare, '/bin/sh', '-c', spareScript(group !== null), 'sh', group?.procsFile ?? '-']
+    try {
+      const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {}, cwd: '/', detached: true })
+      child.on('error', () => {
+        // A spawn failure also emits 'close'; the pool drops the spare then.
+      })
+      child.stdin!.on('error', () => {
+        // EPIPE: the spare died before it was used; the pool drops it on 'close'.
+      })
+      return { child, group, pidNamespace: unshare.length > 0, netNamespace: unshare.includes('--net') }
+    } catch (cause) {
+      void group?.remove()
+      throw cause
+    }
   }
 }
 
@@ -164,6 +247,7 @@ class HardenedHandle implements ProcessHandle {
   private readonly group: MemoryCgroup | null
   private readonly root: MountRoot | null
   private readonly writePaths: string[]
+  private readonly launchDir: string | null
   private nodePid: number | undefined
   private exited: ExitInfo | undefined
   private sigkilled = false
@@ -179,10 +263,12 @@ class HardenedHandle implements ProcessHandle {
     group: MemoryCgroup | null,
     maxMessageBytes: number,
     root: MountRoot | null,
-    writePaths: string[]
+    writePaths: string[],
+    launchDir: string | null
   ) {
     this.child = child
     this.root = root
+    this.launchDir = launchDir
     this.writePaths = writePaths
     this.pidNamespace = pidNamespace
     this.netNamespace = netNamespace
@@ -230,6 +316,7 @@ class HardenedHandle implements ProcessHandle {
     const oomKilled = this.group?.oomKilled() ?? false
     await this.group?.remove()
     this.root?.remove()
+    if (this.launchDir) rmSync(this.launchDir, { recursive: true, force: true })
     this.exited = { exitCode, signal: exitSignal, oomKilled }
     for (const listener of this.exitListeners) listener(this.exited)
   }

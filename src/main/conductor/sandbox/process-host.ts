@@ -79,4 +79,6 @@ export interface ProcessHost {
   readonly addedEnvKeys?: readonly string[]
   capabilities(): Promise<HostCapabilities>
   spawn(spec: SpawnSpec): Promise<ProcessHandle>
+  /** Releases what the host keeps between spawns (spare launchers); running sandboxes are not affected. */
+  close?(): Promise<void>
 }
