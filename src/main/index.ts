@@ -84,7 +84,8 @@ async function startEngine(): Promise<Engine | null> {
       hardenedHost: new HardenedProcessHost({
         nodePath: process.execPath,
         extraEnv: { ELECTRON_RUN_AS_NODE: '1' },
-        useMountNamespace: config.sandbox.mountNamespace
+        useMountNamespace: config.sandbox.mountNamespace,
+        spareLaunchers: config.sandbox.spareLaunchers
       })
     })
   } catch (cause) {

@@ -26,6 +26,11 @@ export const SandboxConfigSchema = z.object({
    * model and reported `advisory`.
    */
   mountNamespace: z.boolean().default(true),
+  /**
+   * Hardened host: launch chains started ahead of time (namespaces entered, memory cgroup joined, no plugin
+   * yet), per chain shape; a cold start takes one instead of waiting for that set-up. 0 = none.
+   */
+  spareLaunchers: z.number().int().min(0).max(8).default(1),
   /** Override of the child entry script (default: built `sandbox-host.js`, else the source file). */
   hostScriptPath: z.string().optional()
 })
