@@ -216,8 +216,15 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     const instanceId = `adhoc-${randomUUID()}`
     const instance = this.createInstance(instanceId, null, resolved, policy, this.hardened, undefined)
     const startedAt = performance.now()
+    if (this.closed) {
+      const error = { message: 'sandbox not started: the runner is closed' }
+      return { status: 'crashed', error, instanceId, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, durationMs: 0, peakRssBytes: 0, cpuMs: 0, killedBecause: error.message }
+    }
+    // Registered before it starts, so that close() ends it whether it is starting or running.
+    this.entries.set(instanceId, { instance, modulePath: '(code)', plugin: 'adhoc' })
     const started = await instance.start()
     if (!started.ok) {
+      this.entries.delete(instanceId)
       const e = started.error
       const exit = instance.exit
       const common = {
@@ -239,7 +246,6 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
       if (e.code === 'DENIED') return this.record('adhoc', { status: 'denied', error, ...common })
       return this.record('adhoc', { status: 'crashed', error, ...common })
     }
-    this.entries.set(instanceId, { instance, modulePath: '(code)', plugin: 'adhoc' })
     const result = await instance.run('eval', payload, code, resolved.timeoutMs)
     await instance.stop(this.config.killGraceMs)
     this.entries.delete(instanceId)

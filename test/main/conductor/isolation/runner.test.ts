@@ -10,7 +10,7 @@ import { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hard
 import type { ProcessHost } from '../../../../src/main/conductor/sandbox/process-host.ts'
 import { namespaceOf } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
 import type { IsolationLayer, ResourceSample } from '../../../../src/shared/sandbox.ts'
-import { hostilePlugin, request } from './helpers.ts'
+import { expectNoSurvivors, hostilePlugin, request, snapshot, type TreeSnapshot } from './helpers.ts'
 
 let runner: IsolatedPluginRunner
 
@@ -233,6 +233,38 @@ describe('stop and close while a sandbox is starting', () => {
       })
     }
   }
+
+  it('close ends a running ad-hoc sandbox: executeRequest resolves and nothing of it survives', async () => {
+    const own = new IsolatedPluginRunner({ killGraceMs: 300 })
+    let tree: TreeSnapshot | undefined
+    const running = new Promise<void>((resolve) =>
+      own.on('state', (change) => {
+        if (change.state !== 'ready' || !change.instanceId.startsWith('adhoc-')) return
+        tree = snapshot(own.treePids(change.instanceId))
+        resolve()
+      })
+    )
+    try {
+      const pending = own.executeRequest('await new Promise(() => {})', {}, { timeoutMs: 60_000 })
+      await running
+      await own.close()
+      const result = await pending
+      expect(result.status).not.toBe('ok')
+      expectNoSurvivors(tree!)
+      expect(own.instances()).toEqual([])
+    } finally {
+      await own.close()
+    }
+  })
+
+  it('runs no ad-hoc code after close and says why', async () => {
+    const own = new IsolatedPluginRunner({ killGraceMs: 300 })
+    await own.close()
+    const result = await own.executeRequest('return 1', {})
+    expect(result.status).toBe('crashed')
+    expect(result.status === 'crashed' && result.error.message).toMatch(/runner is closed/)
+    expect(own.instances()).toEqual([])
+  })
 
   it('refuses to start a sandbox after close', async () => {
     const own = new IsolatedPluginRunner({ killGraceMs: 300 })
