@@ -147,7 +147,9 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     if (!isAbsolute(modulePath)) throw new TypeError(`modulePath must be absolute: ${modulePath}`)
     if (!instanceId) throw new TypeError('instanceId must not be empty')
     const existing = this.entries.get(instanceId)
-    if (existing && existing.instance.state !== 'down' && existing.instance.state !== 'stopped') {
+    if ((existing && existing.instance.state !== 'down' && existing.instance.state !== 'stopped') || this.launching.has(instanceId)) {
+      // Also while a start of it is still choosing its host: two starts would both launch, and the first
+      // sandbox, replaced in the table, would run on with nothing to stop it.
       throw new Error(`instance ${instanceId} is already running`)
     }
     const limits = this.limits(options.limits)

@@ -45,6 +45,12 @@ interface ManagedInstance extends PlatformInstanceView {
   lastHealthCheck: InstanceSnapshot['lastHealthCheck']
   nextRestartAtMs: number | null
   timer: NodeJS.Timeout | null
+  /**
+   * The instance's restarts run one after another: a backoff restart already stopping or starting the
+   * sandbox and an operator's restart must not both start it (the second start would fail as a duplicate
+   * and be counted as a death).
+   */
+  lifecycle: Promise<unknown>
 }
 
 interface ManagedPlugin {
@@ -132,10 +138,21 @@ export class PluginManager extends EventEmitter<PluginManagerEvents> implements 
     if (instance === undefined || this.stopping) return false
     this.clearTimer(instance)
     instance.lastExit = { atMs: this.now(), reason: 'restarted', detail: reason }
+    instance.nextRestartAtMs = null
     this.setState(instance, 'restarting', reason)
-    await this.runner.stop(instanceId)
-    instance.restarts++
-    return this.startInstance(instance, false)
+    return this.oneAtATime(instance, async () => {
+      if (this.stopping) return false
+      this.clearTimer(instance) // a death during the wait scheduled one more: this restart covers it
+      await this.runner.stop(instanceId)
+      instance.restarts++
+      return this.startInstance(instance, false)
+    })
+  }
+
+  private oneAtATime<T>(instance: ManagedInstance, action: () => Promise<T>): Promise<T> {
+    const run = instance.lifecycle.then(action)
+    instance.lifecycle = run.catch(() => undefined)
+    return run
   }
 
   snapshot(): PluginsSnapshot {
@@ -205,7 +222,8 @@ export class PluginManager extends EventEmitter<PluginManagerEvents> implements 
         lastExit: null,
         lastHealthCheck: null,
         nextRestartAtMs: null,
-        timer: null
+        timer: null,
+        lifecycle: Promise.resolve()
       }
       plugin.instances.push(instance)
       this.byInstance.set(instance.instanceId, instance)
@@ -266,12 +284,12 @@ export class PluginManager extends EventEmitter<PluginManagerEvents> implements 
     this.clearTimer(instance)
     instance.timer = setTimeout(() => {
       instance.timer = null
-      void (async () => {
+      void this.oneAtATime(instance, async () => {
         await this.runner.stop(instance.instanceId)
         if (this.stopping) return
         instance.restarts++
         await this.startInstance(instance, false)
-      })()
+      })
     }, delayMs)
   }
 

@@ -89,6 +89,33 @@ describe('PluginManager', () => {
     expect(manager.snapshot().plugins[0]?.instances[0]?.restarts).toBe(2)
   })
 
+  it('runs an operator restart after a backoff restart that is still starting, instead of starting the sandbox twice', async () => {
+    const runner = new FakeRunner()
+    manager = new PluginManager({ runner, builtinDir: USER_DIR, config: { healthCheckIntervalMs: 0, restart: { initialDelayMs: 1, maxDelayMs: 1 } } })
+    await manager.start()
+    // Hold the next sandbox starts until the test lets them through.
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    let held!: () => void
+    const reached = new Promise<void>((resolve) => (held = resolve))
+    const start = runner.start.bind(runner)
+    runner.start = async (...args) => {
+      held()
+      await gate
+      return start(...args)
+    }
+    runner.crash('flaky-1')
+    await reached // the backoff restart is now inside runner.start
+    const restarted = manager.restartInstance('flaky-1', 'operator asked')
+    open()
+    expect(await restarted).toBe(true)
+    const [instance] = manager.snapshot().plugins[0]!.instances
+    expect(instance).toMatchObject({ state: 'ready', restarts: 2, nextRestartAtMs: null, lastExit: { reason: 'restarted', detail: 'operator asked' } })
+    // Initial start, the backoff restart, the operator's restart: each a separate, successful start.
+    expect(runner.starts.get('flaky-1')).toBe(3)
+    expect(runner.live.has('flaky-1')).toBe(true)
+  })
+
   it('leaves no sandbox running when it stops during an operator restart, and refuses restarts once stopped', async () => {
     const runner = new FakeRunner()
     const m = new PluginManager({ runner, builtinDir: USER_DIR, config: { healthCheckIntervalMs: 0 } })

@@ -115,6 +115,16 @@ describe('plugin instances', () => {
     await expect(runner.execute('basic', { id: 1 } as never)).rejects.toThrow(/invalid plugin request/)
   })
 
+  it('refuses a second start of an id whose first start is still launching, so no sandbox is left unowned', async () => {
+    const first = runner.start(hostilePlugin, 'twice')
+    await expect(runner.start(hostilePlugin, 'twice')).rejects.toThrow(/already running/)
+    const started = await first
+    expect(started.ok).toBe(true)
+    const tree = snapshot(runner.treePids('twice'))
+    await runner.stop('twice')
+    expectNoSurvivors(tree)
+  })
+
   it('reports a plugin that fails to load as an error result, not an exception', async () => {
     const started = await runner.start('/nonexistent/plugin.mjs', 'missing')
     expect(started.ok).toBe(false)

@@ -39,10 +39,13 @@ export class FakeRunner extends EventEmitter<SandboxRunnerEvents> implements San
   readonly live = new Map<string, FakeInstance>()
   /** Start attempts per instance id (restarts included). */
   readonly starts = new Map<string, number>()
+  private readonly starting = new Set<string>()
 
   async start(modulePath: string, instanceId: string, options: StartOptions = {}): Promise<Result<SandboxInstanceInfo, ConductorError>> {
     this.starts.set(instanceId, (this.starts.get(instanceId) ?? 0) + 1)
-    if (this.live.has(instanceId)) throw new Error(`instance ${instanceId} already running`)
+    // As the real runner: a second start of an id that is running or still starting is the caller's misuse.
+    if (this.live.has(instanceId) || this.starting.has(instanceId)) throw new Error(`instance ${instanceId} already running`)
+    this.starting.add(instanceId)
     let module: PluginModule
     try {
       // A fresh module instance per sandbox, as separate processes would have.
@@ -50,6 +53,8 @@ export class FakeRunner extends EventEmitter<SandboxRunnerEvents> implements San
       await module.initialize?.(options.pluginConfig ?? {})
     } catch (cause) {
       return { ok: false, error: { code: 'PLUGIN_CRASHED', message: `plugin failed to load: ${(cause as Error).message}`, instanceId, exitCode: 1, signal: null } }
+    } finally {
+      this.starting.delete(instanceId)
     }
     const info: SandboxInstanceInfo = {
       instanceId,
