@@ -243,7 +243,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
       let total = 0
       for (const instance of this.ctx.directory.instancesOf(platform) ?? []) total += this.inFlight.get(instance.instanceId) ?? 0
       return total
-    }, windowMs)
+    }, windowMs, Date.now(), this.ctx.directory.listPlatforms?.() ?? [])
   }
 
   /** Live state for the panel: counters kept in memory, no metric scrape. */

@@ -107,9 +107,13 @@ export class RouterStats {
   /**
    * Rates and latency percentiles per platform over the last `windowMs` (from the last 4,096 completions per
    * platform, so at very high rates the effective window is shorter and the rate is computed over it).
+   * `known` platforms without a completion yet are listed too, at zero: no traffic is a fact, not a gap.
    */
-  platformMetrics(inFlightOf: (platform: string) => number, windowMs = 10_000, nowMs = Date.now()): PlatformMetrics[] {
+  platformMetrics(inFlightOf: (platform: string) => number, windowMs = 10_000, nowMs = Date.now(), known: Iterable<string> = []): PlatformMetrics[] {
     const out: PlatformMetrics[] = []
+    for (const platform of known) {
+      if (!this.recent.has(platform)) out.push({ platform, requestsPerSec: 0, errorsPerSec: 0, p50Ms: null, p95Ms: null, inFlight: inFlightOf(platform) })
+    }
     for (const [platform, recent] of this.recent) {
       const since = nowMs - windowMs
       const durations: number[] = []

@@ -163,6 +163,10 @@ export class FakeDirectory implements PlatformDirectory {
     return this.platforms.get(platform)
   }
 
+  listPlatforms(): string[] {
+    return [...this.platforms.keys()]
+  }
+
   set(instanceId: string, change: Partial<PlatformInstanceView>): void {
     for (const list of this.platforms.values()) {
       const found = list.find((i) => i.instanceId === instanceId)

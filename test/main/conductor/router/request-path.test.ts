@@ -136,6 +136,8 @@ describe('snapshot and metrics', () => {
     try {
       vi.setSystemTime(1_000_000)
       const { router } = await setup()
+      // Before any traffic every platform is listed at zero, with no latency yet.
+      expect(router.platformMetrics(10_000).find((m) => m.platform === 'discord')).toEqual({ platform: 'discord', requestsPerSec: 0, errorsPerSec: 0, p50Ms: null, p95Ms: null, inFlight: 0 })
       for (let i = 0; i < 4; i++) await router.routeRequest({ type: 'discord', content: '!ping' })
       await router.routeRequest({ type: 'x', content: 'fail', target: 'flaky' })
       const metrics = router.platformMetrics(10_000)
