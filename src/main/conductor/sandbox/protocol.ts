@@ -118,17 +118,32 @@ export type ErrorInfo = z.infer<typeof ErrorInfoSchema>
 export const BatchSchema = z.object({ t: z.literal('batch'), messages: z.array(z.unknown()) })
 export type Batch = z.infer<typeof BatchSchema>
 
-/** Collects the messages produced in one microtask drain and hands them to `flush` together. */
-export function createBatcher<M>(flush: (messages: M[]) => void): (message: M) => void {
+/**
+ * Collects the messages produced in one microtask drain and hands them to `flush` together, but never more
+ * than `maxBatch` at once: with many requests in flight, one write per whole drain would make host and child
+ * take turns (each idle while the other works through a batch of 32), while groups of 8 let the child start
+ * on the first requests as the host is still producing the rest, so the two processes run side by side.
+ */
+export function createBatcher<M>(flush: (messages: M[]) => void, maxBatch = 8): (message: M) => void {
   let queue: M[] = []
+  let scheduled = false
   const drain = (): void => {
+    scheduled = false
+    if (queue.length === 0) return
     const messages = queue
     queue = []
     flush(messages)
   }
   return (message) => {
     queue.push(message)
-    if (queue.length === 1) queueMicrotask(drain)
+    if (queue.length >= maxBatch) {
+      const messages = queue
+      queue = []
+      flush(messages)
+    } else if (!scheduled) {
+      scheduled = true
+      queueMicrotask(drain)
+    }
   }
 }
 

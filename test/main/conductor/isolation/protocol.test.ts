@@ -16,6 +16,19 @@ describe('protocol', () => {
     expect(sent).toEqual([{ t: 'batch', messages: [{ t: 'cancel', n: 1 }, { t: 'cancel', n: 2 }] }, { t: 'cancel', n: 3 }])
   })
 
+  it('sends a full group at once when a drain produces more than the cap, in order, and the rest at the end of the drain', async () => {
+    const sent: number[][] = []
+    const post = createBatcher<number>((messages) => sent.push(messages), 3)
+    for (let n = 1; n <= 7; n++) post(n)
+    // Two full groups left while the drain was still producing: the other side can start on them.
+    expect(sent).toEqual([[1, 2, 3], [4, 5, 6]])
+    await Promise.resolve()
+    expect(sent).toEqual([[1, 2, 3], [4, 5, 6], [7]])
+    post(8)
+    await Promise.resolve()
+    expect(sent.at(-1)).toEqual([8])
+  })
+
   it('unbatches a batch, passes a plain message through, and rejects a malformed batch', () => {
     expect(unbatch({ t: 'batch', messages: [1, 2] })).toEqual([1, 2])
     expect(unbatch({ t: 'bye' })).toEqual([{ t: 'bye' }])
