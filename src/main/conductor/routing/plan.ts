@@ -37,13 +37,19 @@ export function planRoute(input: unknown, ctx: PlanContext): PlanResult {
   const request = valid.value
   let plan: RoutePlan
   if (request.target !== undefined) {
+    // A target picks the platforms, not the deadline: the rule that routes this request to those platforms
+    // still sets timeout and priority. That is what keeps a dead-letter retry of one part of a fan-out (stored
+    // with `target: [platform]`) on its rule's timeout instead of the default.
+    const targets = request.target
+    const match = matchRule(ctx.rules, request)
+    const rule = match !== null && targets.every((platform) => match.rule.platforms.includes(platform)) ? match.rule : null
     plan = {
       request,
       ruleId: TARGET_RULE_ID,
-      platforms: request.target,
-      timeoutMs: ctx.defaultTimeoutMs,
-      priority: 0,
-      reason: `request targets ${request.target.join(', ')}`
+      platforms: targets,
+      timeoutMs: rule?.timeoutMs ?? ctx.defaultTimeoutMs,
+      priority: rule?.priority ?? 0,
+      reason: rule ? `request targets ${targets.join(', ')}; timeout and priority of rule ${rule.id}, which routes it there` : `request targets ${targets.join(', ')}`
     }
   } else {
     const match = matchRule(ctx.rules, request)

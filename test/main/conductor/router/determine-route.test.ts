@@ -59,6 +59,15 @@ describe('RequestRouter.determineRoute', () => {
     expect(router.determineRoute({ type: 'discord', content: 'bye' })).toMatchObject({ ok: true, ruleId: 'builtin:discord-type' })
   })
 
+  it('gives a targeted request the timeout and priority of the rule that routes it to those platforms, else the defaults', async () => {
+    const router = await makeRouter({ rules: [{ id: 'vip', match: { metadata: { tier: 'vip' } }, platforms: ['flaky', 'android'], timeoutMs: 250, priority: 9 }] })
+    const vip = { type: 'x', content: 'hi', metadata: { tier: 'vip' } }
+    expect(router.determineRoute({ ...vip, target: 'flaky' })).toMatchObject({ ok: true, ruleId: 'request:target', platforms: ['flaky'], timeoutMs: 250, priority: 9, reason: expect.stringContaining('rule vip') })
+    // The rule does not route to discord: the target alone decides, with the default timeout.
+    expect(router.determineRoute({ ...vip, target: ['flaky', 'discord'] })).toMatchObject({ ok: true, platforms: ['flaky', 'discord'], timeoutMs: 5_000, priority: 0 })
+    expect(router.determineRoute({ type: 'x', content: 'hi', target: 'flaky' })).toMatchObject({ ok: true, timeoutMs: 5_000, priority: 0 })
+  })
+
   it('answers ROUTE_NOT_FOUND when nothing matches, and uses the default platform when one is set', async () => {
     const router = await makeRouter()
     expect(router.determineRoute({ type: 'email', content: 'plain words' })).toMatchObject({ ok: false, error: { code: 'ROUTE_NOT_FOUND' }, ruleId: null })

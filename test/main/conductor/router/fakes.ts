@@ -39,6 +39,8 @@ export class FakeRunner extends EventEmitter<SandboxRunnerEvents> implements San
   readonly live = new Map<string, FakeInstance>()
   /** Start attempts per instance id (restarts included). */
   readonly starts = new Map<string, number>()
+  /** The deadline each `execute` was given, in call order. */
+  readonly timeouts: number[] = []
   private readonly starting = new Set<string>()
 
   async start(modulePath: string, instanceId: string, options: StartOptions = {}): Promise<Result<SandboxInstanceInfo, ConductorError>> {
@@ -77,6 +79,7 @@ export class FakeRunner extends EventEmitter<SandboxRunnerEvents> implements San
     this.calls++
     this.callsByInstance.set(instanceId, (this.callsByInstance.get(instanceId) ?? 0) + 1)
     const timeoutMs = options.timeoutMs ?? instance.info.limits.timeoutMs
+    this.timeouts.push(timeoutMs)
     const started = Date.now()
     const cancel = new AbortController()
     instance.info.inFlight++

@@ -84,7 +84,7 @@ describe('routeRequest', () => {
   })
 
   it('aggregates a fan-out with one failing platform into one success and one failure', async () => {
-    const { router, sink } = await setup({ rules: [{ id: 'broadcast', match: { type: 'broadcast' }, platforms: ['discord', 'flaky'] }] })
+    const { router, sink } = await setup({ rules: [{ id: 'broadcast', match: { type: 'broadcast' }, platforms: ['discord', 'flaky'], timeoutMs: 1_234 }] })
     const response = await router.routeRequest({ id: 'fan-1', type: 'broadcast', content: 'fail' })
     expect(RouteResponseSchema.parse(response)).toMatchObject({ ok: false, status: 'partial', ruleId: 'broadcast', dlqId: 'dlq-1', error: { code: 'PLUGIN_ERROR' } })
     expect(response.results).toEqual([
@@ -94,6 +94,10 @@ describe('routeRequest', () => {
     // Only the failed platform is stored, as its own entry, so a retry does not deliver to discord twice.
     expect([...sink.entries.keys()]).toEqual(['fan-1@flaky'])
     expect(sink.entries.get('fan-1@flaky')).toMatchObject({ entryId: 'fan-1@flaky', request: { id: 'fan-1', target: ['flaky'] }, route: { platform: 'flaky', ruleId: 'broadcast' } })
+    // Retrying the stored part keeps the fan-out rule's deadline, not the default.
+    const stored = sink.entries.get('fan-1@flaky')!.request as Record<string, unknown>
+    await router.replay(stored)
+    expect(runner!.timeouts.at(-1)).toBe(1_234)
     const allOk = await router.routeRequest({ type: 'x', content: 'hi', target: ['android', 'discord'] })
     expect(allOk).toMatchObject({ ok: true, status: 'ok', ruleId: 'request:target' })
     expect(allOk.results.map((r) => r.platform)).toEqual(['android', 'discord'])
