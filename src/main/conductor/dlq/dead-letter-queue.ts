@@ -52,6 +52,11 @@ export interface DeadLetterQueueOptions {
 
 type EmitterMap = { [K in DlqEventName]: [DlqEventMap[K]] }
 type EnqueueResult = Result<{ id: string }, ConductorError>
+/** An enqueue waiting for its group commit, with its request serialised once (by the JSON check). */
+interface PendingEnqueue {
+  input: DeadLetterInput
+  requestJson: string
+}
 const LIVE: readonly DlqState[] = ['pending', 'retrying', 'dead']
 
 type Recovery = { reason: string; movedTo: string[] } | null
@@ -64,7 +69,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
   readonly #replayer: RequestReplayer
   readonly #metrics: DlqMetrics
   readonly #scheduler: RetryScheduler<DlqEntry>
-  readonly #committer: GroupCommitter<DeadLetterInput, EnqueueResult>
+  readonly #committer: GroupCommitter<PendingEnqueue, EnqueueResult>
   readonly #counts: Record<DlqState, number>
   readonly #abort = new AbortController()
   readonly #recovered: Recovery
@@ -169,13 +174,14 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     if (input.entryId !== undefined && (typeof input.entryId !== 'string' || input.entryId === '')) {
       return Promise.resolve(err({ code: 'BAD_REQUEST', message: 'entryId must be a non-empty string', issues: [{ path: 'entryId', message: 'empty' }] }))
     }
+    let requestJson: string
     try {
-      JSON.stringify(input.request)
+      requestJson = JSON.stringify(input.request)
     } catch (cause) {
       const message = `request is not JSON: ${toInternalError(cause).message}`
       return Promise.resolve(err({ code: 'BAD_REQUEST', message, issues: [{ path: 'request', message }] }))
     }
-    return this.#committer.submit(input)
+    return this.#committer.submit({ input, requestJson })
   }
 
   get(id: string): Result<DlqEntryDetail, ConductorError> {
@@ -297,14 +303,14 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     }, sweepIntervalMs)
   }
 
-  #commitBatch(inputs: readonly DeadLetterInput[]): EnqueueResult[] {
+  #commitBatch(pending: readonly PendingEnqueue[]): EnqueueResult[] {
     const ctx = this.#context()
     const room = this.#config.maxEntries - this.#live()
     const added: DlqEntry[] = []
     const reopened: Array<{ before: DlqState; entry: DlqEntry }> = []
     const seen = new Set<string>()
     const results = this.#store.transaction(() =>
-      inputs.map((input): EnqueueResult | 'full' => {
+      pending.map(({ input, requestJson }): EnqueueResult | 'full' => {
         const id = entryIdOf(input)
         if (seen.has(id)) return ok({ id })
         if (this.#store.has(id)) {
@@ -321,7 +327,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
         if (added.length + reopened.length >= room) return 'full'
         seen.add(id)
         const { entry, attempts } = createEntry(input, ctx)
-        this.#store.insert(entry, attempts)
+        this.#store.insert(entry, attempts, requestJson)
         added.push(entry)
         return ok({ id })
       })
@@ -332,14 +338,15 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     const out = results.map((result, index): EnqueueResult => {
       if (result !== 'full') return result
       const counts = this.counts()
-      const rejectedId = entryIdOf(inputs[index] as DeadLetterInput)
+      const rejectedId = entryIdOf((pending[index] as PendingEnqueue).input)
       this.#metrics.enqueued.inc({ result: 'full' })
       this.emit('dlq.full', { counts, rejectedId })
       return err(refusalError(rejectedId, 'full', counts.capacity))
     })
     if (reopened.length > 0) this.#changed(reopened, [])
     this.#afterCountsChanged()
-    const earliest = Math.min(...added.map((e) => e.nextAttemptAtMs ?? Infinity))
+    let earliest = Infinity
+    for (const entry of added) earliest = Math.min(earliest, entry.nextAttemptAtMs ?? Infinity)
     if (Number.isFinite(earliest)) this.#scheduler.pokeAt(earliest)
     return out
   }

@@ -24,7 +24,8 @@ export interface DlqStore {
   transaction<T>(fn: () => T): T
   has(id: string): boolean
   get(id: string): DlqEntry | null
-  insert(entry: DlqEntry, attempts: readonly DlqAttempt[]): void
+  /** `requestJson`: `entry.request` already serialised by the caller (saves serialising it twice). */
+  insert(entry: DlqEntry, attempts: readonly DlqAttempt[], requestJson?: string): void
   /** Writes every mutable field of `entry`; `payloadChanged` re-indexes the payload for search. */
   update(entry: DlqEntry, payloadChanged?: boolean): void
   appendAttempt(id: string, attempt: DlqAttempt): void

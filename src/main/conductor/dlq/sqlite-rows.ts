@@ -43,9 +43,10 @@ export function rowToEntry(row: Row): DlqEntry {
   }
 }
 
-export function entryParams(e: DlqEntry): SQLInputValue[] {
+/** `requestJson`, when given, must be `JSON.stringify(e.request)` (the caller already has it). */
+export function entryParams(e: DlqEntry, requestJson = JSON.stringify(e.request)): SQLInputValue[] {
   return [
-    e.id, e.state, e.platform, e.ruleId, JSON.stringify(e.request),
+    e.id, e.state, e.platform, e.ruleId, requestJson,
     e.originalRequest === null ? null : JSON.stringify(e.originalRequest),
     e.attemptCount, e.maxAttempts, e.round, e.nextAttemptAtMs, e.lastDelayMs, e.createdAtMs, e.updatedAtMs,
     e.firstFailedAtMs, e.lastFailedAtMs, e.lastError?.code ?? null, e.lastError?.message ?? null, e.signature,
