@@ -6,7 +6,8 @@ import type { EnginePort } from './engine-port.ts'
 import { createHandlers } from './handlers.ts'
 import { IncidentLog } from './incident-log.ts'
 import { RedriveCoordinator, type RedriveStateStore } from './redrive.ts'
-import { RpcServer, type RpcServerOptions } from './rpc-server.ts'
+import { RpcServer, type Handlers, type RpcServerOptions } from './rpc-server.ts'
+import type { MethodName } from '../../shared/contract.ts'
 import { UpdateBatcher, type UpdateBatcherOptions } from './update-batcher.ts'
 
 export interface PanelServerOptions extends RpcServerOptions {
@@ -26,11 +27,44 @@ export interface PanelServer {
   close(): void
 }
 
+/** Methods that change what the live update shows (DLQ counts, breaker and instance states, redrive jobs). */
+const OPERATOR_ACTIONS: readonly MethodName[] = [
+  'dlq.retry',
+  'dlq.discard',
+  'dlq.undoDiscard',
+  'dlq.editPayload',
+  'dlq.bulkApply',
+  'dlq.canaryRetry',
+  'dlq.retryWhenHealthy',
+  'plugins.restart',
+  'breakers.reset',
+  'breakers.forceOpen'
+]
+
+/** The handlers, with an update published right after each operator action (whatever its outcome). */
+function refreshingAfterActions(handlers: Handlers, refresh: () => void): Handlers {
+  const wrapped: Record<string, unknown> = { ...handlers }
+  for (const method of OPERATOR_ACTIONS) {
+    const inner = handlers[method] as (input: unknown) => unknown
+    wrapped[method] = async (input: unknown) => {
+      try {
+        return await inner(input)
+      } finally {
+        refresh()
+      }
+    }
+  }
+  return wrapped as Handlers
+}
+
 export function createPanelServer(engine: EnginePort, options: PanelServerOptions = {}): PanelServer {
   const incidents = new IncidentLog()
   const redrive = new RedriveCoordinator(engine, options.redriveStore === undefined ? {} : { store: options.redriveStore })
-  const server = new RpcServer(createHandlers({ engine, incidents, redrive }), options)
-  const batcher = new UpdateBatcher({ engine, server, incidents, redrive, ...options })
+  let batcher: UpdateBatcher | null = null
+  const handlers = refreshingAfterActions(createHandlers({ engine, incidents, redrive }), () => void batcher?.refresh())
+  const server = new RpcServer(handlers, options)
+  batcher = new UpdateBatcher({ engine, server, incidents, redrive, ...options })
   batcher.start()
-  return { server, batcher, incidents, redrive, close: () => batcher.stop() }
+  const started = batcher
+  return { server, batcher: started, incidents, redrive, close: () => started.stop() }
 }

@@ -80,6 +80,15 @@ export class UpdateBatcher {
     return this.#ticking
   }
 
+  /**
+   * Publishes an update now, after the one in progress if any (that one may predate the caller's change):
+   * an operator's action shows in counts and states at once instead of at the next tick.
+   */
+  refresh(): Promise<void> {
+    const running = this.#ticking
+    return running ? running.then(() => this.tick()) : this.tick()
+  }
+
   #logError(message: string, cause: unknown): void {
     ;(this.#o.logError ?? ((m, c) => console.error(m, c)))(message, cause)
   }

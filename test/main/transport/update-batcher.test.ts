@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createPanelServer } from '../../../src/main/transport/create-panel-server.ts'
-import type { EventFrame } from '../../../src/shared/contract.ts'
+import { PROTOCOL_VERSION, type EventFrame } from '../../../src/shared/contract.ts'
 import type { PanelUpdate } from '../../../src/shared/panel.ts'
 import { FakeEngine } from './fake-engine.ts'
 
@@ -31,6 +31,28 @@ describe('UpdateBatcher', () => {
     await panel.batcher.tick()
     await panel.batcher.tick()
     expect(updates.map((u) => u.seq)).toEqual([1, 2])
+  })
+
+  it('publishes an update right after an operator action, so DLQ counts and breaker states do not wait for the tick', async () => {
+    const { engine, panel, updates } = setup()
+    const published = (count: number): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (): void => void (updates.length >= count ? resolve() : setImmediate(check))
+        check()
+      })
+    const id = engine.dlq.add({ id: 'r1', type: 'discord', content: '!ping' }, 'discord', 'builtin:discord', { code: 'PLUGIN_ERROR', message: 'boom', platform: 'discord', instanceId: 'discord-1' }, 'discord-1')
+    await panel.batcher.tick()
+    expect(updates.at(-1)!.dlqCounts.pending).toBe(1)
+    const answer = await panel.server.handle({ v: PROTOCOL_VERSION, id: 7, method: 'dlq.discard', input: { ids: [id], reason: 'duplicate' } })
+    expect(answer).toMatchObject({ id: 7, ok: true })
+    await published(2) // the timer never fires in this test: only the action can have published it
+    expect(updates.at(-1)!.dlqCounts).toMatchObject({ pending: 0, discarded: 1 })
+    // A failed action refreshes too (what it shows may have changed before it failed); a read does not.
+    await panel.server.handle({ v: PROTOCOL_VERSION, id: 8, method: 'breakers.forceOpen', input: { platform: 'nowhere', reason: 'test' } })
+    await published(3)
+    await panel.server.handle({ v: PROTOCOL_VERSION, id: 9, method: 'dlq.list', input: {} })
+    await panel.batcher.tick()
+    expect(updates).toHaveLength(4) // the read published nothing: this tick is the only new update
   })
 
   it('carries the samples since the previous tick, and only those', async () => {
