@@ -12,8 +12,8 @@ const MIXED_ID = /\b(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{6,}\b/gi
 const NUMBER = /\b\d+(?:\.\d+)?\b/g
 const QUOTED = /(["'`])(?:(?!\1).){1,200}\1/g
 
-/** The message with variable parts replaced: `<uuid>`, `<hex>`, `<id>`, `<n>`, `<str>`. */
-export function normaliseMessage(message: string): string {
+/** The message with variable parts replaced: `<uuid>`, `<hex>`, `<id>`, `<n>`, `<str>` (uncached). */
+export function normaliseMessageUncached(message: string): string {
   return message
     .slice(0, 2_000)
     .replace(UUID, '<uuid>')
@@ -24,6 +24,32 @@ export function normaliseMessage(message: string): string {
     .replace(NUMBER, '<n>')
     .replace(/\s+/g, ' ')
     .trim()
+}
+
+const SHAPE_CACHE = new Map<string, string>()
+const SHAPE_CACHE_MAX = 2_000
+const SHAPE_CACHE_MAX_LENGTH = 500
+const DIGITS_1_9 = /[1-9]/g
+const HAS_DIGIT_1_9 = /[1-9]/
+
+/**
+ * `normaliseMessageUncached`, memoised by the message's shape: every digit 1-9 turned into `1` (`0` is kept, so
+ * a `0x` prefix stays one). The patterns above tell digits apart only by that `0` of `0x`; every other test is
+ * "is a digit" / "is a word character", which a digit keeps when it becomes another digit. So a message and its
+ * shape are cut at the same places into the same placeholders, and their patterns differ only where a digit
+ * survived. A shape whose pattern has no digit 1-9 left therefore has the message's pattern; other shapes are
+ * not cached. Failures that differ only in their numbers and ids (the common case) cost one pass, not seven.
+ */
+export function normaliseMessage(message: string): string {
+  if (message.length > SHAPE_CACHE_MAX_LENGTH) return normaliseMessageUncached(message)
+  const shape = message.replace(DIGITS_1_9, '1')
+  const cached = SHAPE_CACHE.get(shape)
+  if (cached !== undefined) return cached
+  const pattern = normaliseMessageUncached(shape)
+  if (HAS_DIGIT_1_9.test(pattern)) return normaliseMessageUncached(message)
+  if (SHAPE_CACHE.size >= SHAPE_CACHE_MAX) SHAPE_CACHE.clear()
+  SHAPE_CACHE.set(shape, pattern)
+  return pattern
 }
 
 export interface ErrorSignature {
