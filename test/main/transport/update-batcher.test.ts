@@ -40,7 +40,7 @@ describe('UpdateBatcher', () => {
         const check = (): void => void (updates.length >= count ? resolve() : setImmediate(check))
         check()
       })
-    const id = engine.dlq.add({ id: 'r1', type: 'discord', content: '!ping' }, 'discord', 'builtin:discord', { code: 'PLUGIN_ERROR', message: 'boom', platform: 'discord', instanceId: 'discord-1' }, 'discord-1')
+    const id = engine.dlq.add({ id: 'r1', type: 'discord', content: '!ping' }, 'discord', 'builtin:discord', { code: 'PLUGIN_ERROR', message: 'boom', instanceId: 'discord-1' }, 'discord-1')
     await panel.batcher.tick()
     expect(updates.at(-1)!.dlqCounts.pending).toBe(1)
     const answer = await panel.server.handle({ v: PROTOCOL_VERSION, id: 7, method: 'dlq.discard', input: { ids: [id], reason: 'duplicate' } })
