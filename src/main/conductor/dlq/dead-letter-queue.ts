@@ -134,6 +134,24 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     return this.#metrics.registry
   }
 
+  /**
+   * Events report changes already committed. A listener that throws must not turn that commit into an error
+   * for the caller (an enqueue answered DLQ_UNAVAILABLE after its entry was stored), nor stop the in-memory
+   * counts half-way through a batch, nor keep the other listeners from hearing it: each listener runs on its
+   * own and a throw goes to `onError`.
+   */
+  override emit<K extends DlqEventName>(event: K, ...args: EmitterMap[K]): boolean {
+    const listeners = this.rawListeners(event as DlqEventName) as Array<(...a: unknown[]) => unknown>
+    for (const listener of listeners) {
+      try {
+        listener.apply(this, args)
+      } catch (cause) {
+        this.#onError(new Error(`a ${event} listener threw: ${toInternalError(cause).message}`, { cause }))
+      }
+    }
+    return listeners.length > 0
+  }
+
   /** Set when the database file was unusable at open and moved aside (also sent as `dlq.storeRecovered`). */
   get recovery(): Recovery {
     return this.#recovered

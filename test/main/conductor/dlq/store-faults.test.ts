@@ -109,6 +109,25 @@ describe('DLQ store faults and limits', () => {
     await q.close()
   })
 
+  it('keeps a committed enqueue ok when an event listener throws, still tells the other listeners, and reports the throw', async () => {
+    const errors: string[] = []
+    const q = openQueue(path, { onError: (cause) => errors.push((cause as Error).message) })
+    const heard: string[] = []
+    q.on('dlq.entryAdded', () => {
+      throw new Error('panel bridge went away')
+    })
+    q.on('dlq.entryAdded', ({ entry }) => heard.push(entry.id))
+    const results = await Promise.all([q.enqueue(input('a')), q.enqueue(input('b'))])
+    expect(results).toEqual([{ ok: true, value: { id: 'a' } }, { ok: true, value: { id: 'b' } }])
+    expect(heard).toEqual(['a', 'b'])
+    expect(q.counts()).toMatchObject({ pending: 2, live: 2 })
+    expect(errors).toEqual(['a dlq.entryAdded listener threw: panel bridge went away', 'a dlq.entryAdded listener threw: panel bridge went away'])
+    await q.close()
+    const reopened = openQueue(path)
+    expect(reopened.counts()).toMatchObject({ pending: 2 })
+    await reopened.close()
+  })
+
   it('survives a restart and returns a replay interrupted mid-flight to pending without counting it', async () => {
     const clock = new FakeClock()
     const first = openQueue(path, { clock, replayer: { replay: () => new Promise(() => {}) } })
