@@ -58,6 +58,8 @@ interface PendingEnqueue {
   requestJson: string
 }
 const LIVE: readonly DlqState[] = ['pending', 'retrying', 'dead']
+const OUTCOME_WRITE_FIRST_DELAY_MS = 1_000
+const OUTCOME_WRITE_MAX_DELAY_MS = 60_000
 
 type Recovery = { reason: string; movedTo: string[] } | null
 
@@ -78,6 +80,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
   readonly operations: DlqOperations
   /** Ids whose replay is running now (a discard does not stop it; see `undoDiscard`). */
   readonly #replaying = new Set<string>()
+  /** Timers of replay outcomes waiting to be written again after a failed write. */
+  readonly #outcomeWrites = new Set<unknown>()
   #warned = false
   #closed = false
   #retentionTimer: unknown = null
@@ -290,6 +294,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     this.#abort.abort()
     if (this.#retentionTimer !== null) this.#clock.clearTimer(this.#retentionTimer)
     this.#retentionTimer = null
+    for (const timer of this.#outcomeWrites) this.#clock.clearTimer(timer)
+    this.#outcomeWrites.clear()
     // Not awaited: an aborted replay writes nothing (see #replay), so a replayer that ignores the signal
     // cannot hold the close up. Its entry stays `retrying` and is recorded as interrupted on the next start.
     void this.#scheduler.stop()
@@ -399,14 +405,36 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     // Stopped mid-replay: leave it `retrying`; the next start records it as interrupted without counting it.
     if (signal.aborted) return
     this.#metrics.replays.inc({ outcome: outcome.kind })
-    const change = this.#store.transaction(() => {
-      const current = this.#store.get(entry.id)
-      if (current === null) return null
-      const { entry: next, attempt } = applyReplayOutcome(current, outcome, startedAtMs, this.#context())
-      this.#store.appendAttempt(entry.id, attempt)
-      this.#store.update(next)
-      return { before: current.state, entry: next }
-    })
+    this.#recordOutcome(entry.id, outcome, startedAtMs, 0)
+  }
+
+  /**
+   * Writes a replay's outcome. A write that fails (disk full, a write lock held by another process) is
+   * reported and tried again with backoff, instead of leaving the entry `retrying` until the next start.
+   * Stopping replays gives up: the next start returns the entry to `pending` as interrupted, uncounted.
+   */
+  #recordOutcome(id: string, outcome: ReplayOutcome, startedAtMs: number, failures: number): void {
+    if (this.#abort.signal.aborted) return
+    let change: { before: DlqState; entry: DlqEntry } | null
+    try {
+      change = this.#store.transaction(() => {
+        const current = this.#store.get(id)
+        if (current === null) return null
+        const { entry: next, attempt } = applyReplayOutcome(current, outcome, startedAtMs, this.#context())
+        this.#store.appendAttempt(id, attempt)
+        this.#store.update(next)
+        return { before: current.state, entry: next }
+      })
+    } catch (cause) {
+      const delayMs = Math.min(OUTCOME_WRITE_MAX_DELAY_MS, OUTCOME_WRITE_FIRST_DELAY_MS * 2 ** failures)
+      this.#onError(new Error(`could not record the replay outcome of ${id} (${toInternalError(cause).message}); trying again in ${delayMs} ms`, { cause }))
+      const timer = this.#clock.setTimer(() => {
+        this.#outcomeWrites.delete(timer)
+        this.#recordOutcome(id, outcome, startedAtMs, failures + 1)
+      }, delayMs)
+      this.#outcomeWrites.add(timer)
+      return
+    }
     if (change !== null) this.#changed([change], [])
   }
 

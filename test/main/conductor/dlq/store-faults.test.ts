@@ -6,7 +6,7 @@ import { DeadLetterQueue } from '../../../../src/main/conductor/dlq/dead-letter-
 import { DlqConfigSchema } from '../../../../src/main/conductor/dlq/dlq-config.ts'
 import { DLQ_SCHEMA_VERSION, isDamagedFile } from '../../../../src/main/conductor/dlq/sqlite-open.ts'
 import type { DlqEventMap } from '../../../../src/shared/dlq.ts'
-import { delivered, FakeClock, input, openQueue, ScriptedReplayer, tempDir } from './helpers.ts'
+import { delivered, FakeClock, HeldReplayer, input, nextEvent, openQueue, ScriptedReplayer, tempDir } from './helpers.ts'
 
 describe('DLQ store faults and limits', () => {
   let temp: ReturnType<typeof tempDir>
@@ -126,6 +126,33 @@ describe('DLQ store faults and limits', () => {
     const reopened = openQueue(path)
     expect(reopened.counts()).toMatchObject({ pending: 2 })
     await reopened.close()
+  })
+
+  it('writes a replay outcome again after a failed write (a lock held by another process) instead of leaving the entry retrying', async () => {
+    const clock = new FakeClock()
+    const replayer = new HeldReplayer()
+    const errors: string[] = []
+    const q = openQueue(path, { clock, replayer, onError: (cause) => errors.push((cause as Error).message) })
+    q.start()
+    await q.enqueue(input('a'))
+    clock.advance(60_000)
+    expect(replayer.inFlight).toBe(1)
+    // Someone opens the file and holds its write lock while the replay is out.
+    const other = new DatabaseSync(path)
+    other.exec('BEGIN IMMEDIATE')
+    replayer.release.shift()!(delivered)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(errors).toEqual([expect.stringMatching(/could not record the replay outcome of a \(.*locked.*\); trying again in 1000 ms/i)])
+    expect(q.counts().retrying).toBe(1)
+    clock.advance(1_000) // still locked: the next try waits twice as long
+    expect(errors.at(-1)).toMatch(/trying again in 2000 ms/)
+    other.exec('ROLLBACK')
+    other.close()
+    const resolved = nextEvent(q, 'dlq.entryUpdated', (e) => e.entry.id === 'a')
+    clock.advance(2_000)
+    expect((await resolved).entry).toMatchObject({ state: 'resolved' })
+    expect(q.counts()).toMatchObject({ retrying: 0, resolved: 1 })
+    await q.close()
   })
 
   it('survives a restart and returns a replay interrupted mid-flight to pending without counting it', async () => {
