@@ -207,5 +207,9 @@ export function editPayload(entry: DlqEntry, request: Record<string, unknown>, n
   if (entry.state === 'resolved') return 'resolved'
   // The request keeps its own id (a fan-out platform's entry id is not a request id).
   const requestId = typeof entry.request.id === 'string' ? entry.request.id : entry.id
-  return { ...entry, request: { ...request, id: requestId }, originalRequest: entry.originalRequest ?? entry.request, updatedAtMs: nowMs }
+  // An edit that leaves `target` out keeps the entry's: one platform's part of a fan-out is stored targeting
+  // that platform, and dropping the target would send the retry to every platform of the rule again,
+  // including those that already answered. A different target must be written out to take effect.
+  const kept = request.target === undefined && entry.request.target !== undefined ? { target: entry.request.target } : {}
+  return { ...entry, request: { ...request, ...kept, id: requestId }, originalRequest: entry.originalRequest ?? entry.request, updatedAtMs: nowMs }
 }

@@ -55,6 +55,15 @@ describe('DeadLetterQueue operator actions', () => {
     expect(detail.value.actions[0]?.detail.previousRequest).toMatchObject({ content: 'bad content' })
   })
 
+  it('keeps the target of a fan-out part when an edit leaves it out, and takes a target the edit writes out', async () => {
+    const part = input('fan-1@flaky')
+    await q.enqueue({ ...part, entryId: 'fan-1@flaky', request: { ...part.request, id: 'fan-1', target: ['flaky'] } })
+    const kept = q.operations.editPayload('fan-1@flaky', { type: 'message', content: 'fixed', metadata: {} }, 'typo')
+    expect(kept.ok && kept.value.request).toEqual({ id: 'fan-1', type: 'message', content: 'fixed', metadata: {}, target: ['flaky'] })
+    const moved = q.operations.editPayload('fan-1@flaky', { type: 'message', content: 'fixed', target: ['discord'] }, 'send it elsewhere')
+    expect(moved.ok && moved.value.request.target).toEqual(['discord'])
+  })
+
   it('answers in the shapes of the shared contract the panel parses', async () => {
     await q.enqueue(input('a'))
     q.operations.editPayload('a', { content: 'x' }, 'edit')
