@@ -31,7 +31,7 @@ import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
 import { enterRoot, mountScript, prepareMountRoot, type MountRoot } from './mount-root.ts'
 import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
-import { launchScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
+import { cgroupJoin, launchScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
 
 export interface HardenedHostOptions {
   /** The Node binary (default `process.execPath`). */
@@ -184,10 +184,7 @@ export class HardenedProcessHost implements ProcessHost {
     body: string
   ): Launched {
     const group = cgroup ? MemoryCgroup.create(cgroup, `conductor-${instanceId.replace(/[^\w.-]/g, '_').slice(0, 40)}-${randomUUID().slice(0, 8)}`, limitBytes) : null
-    // One shell joins the cgroup ("0" = the writer itself, in any PID namespace) before Node starts, so every
-    // byte Node allocates is charged.
-    const join = group ? `echo 0 > "$1" || exit 121; shift; ` : 'shift; '
-    const command = [...unshare, '/bin/sh', '-c', `${join}${body}`, 'sh', group?.procsFile ?? '-', ...args]
+    const command = [...unshare, '/bin/sh', '-c', `${cgroupJoin(group !== null)}${body}`, 'sh', group?.procsFile ?? '-', ...args]
     try {
       // fd 3 is the message channel: a socketpair carrying newline-delimited JSON (see framing.ts).
       const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env, cwd, detached: true })

@@ -101,10 +101,17 @@ export class SpareLaunchers {
   }
 }
 
+/**
+ * The head of every launch shell: join the memory cgroup whose `cgroup.procs` is `$1` ("0" = the writer
+ * itself, in any PID namespace) before anything else starts, so every byte is charged; then drop `$1`.
+ */
+export function cgroupJoin(joinsCgroup: boolean): string {
+  return joinsCgroup ? `echo 0 > "$1" || exit 121; shift; ` : 'shift; '
+}
+
 /** The shell a spare runs: join the cgroup (`$1`, or `-` for none), then wait for the launch script's path. */
 export function spareScript(joinsCgroup: boolean): string {
-  const join = joinsCgroup ? `echo 0 > "$1" || exit 121; ` : ''
-  return `${join}shift; IFS= read -r launch || exit 0; exec </dev/null; . "$launch"`
+  return `${cgroupJoin(joinsCgroup)}IFS= read -r launch || exit 0; exec </dev/null; . "$launch"`
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
