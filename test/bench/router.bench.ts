@@ -147,7 +147,10 @@ export default async function bench(): Promise<void> {
       const sandboxOnly = median(rounds.map((r) => (concurrency === 1 ? r.direct1 : r.direct32)))
       const ratio = viaRouter / raw
       console.log(
-        `routed e2e, ${concurrency} in flight: ${viaRouter.toFixed(0)} req/s vs raw fork IPC ${raw.toFixed(0)} msg/s = ${ratio.toFixed(2)}× (target ≥ 0.5×: ${ratio >= 0.5 ? 'met' : 'MISSED'}); ` +
+        `routed e2e, ${concurrency} in flight: ${viaRouter.toFixed(0)} req/s vs raw fork IPC ${raw.toFixed(0)} msg/s = ${ratio.toFixed(2)}× ` +
+          // The issue's target is against the ping-pong (one message in flight); 32 in flight is compared with a
+          // raw baseline that also keeps 32 in flight, a stricter measure reported beside it.
+          `(${concurrency === 1 ? 'issue target' : 'same 0.5× bar, stricter pipelined baseline'}: ${ratio >= 0.5 ? 'met' : 'MISSED'}); ` +
           `sandbox alone (runner.execute, same requests and instances) ${sandboxOnly.toFixed(0)} req/s = ${(sandboxOnly / raw).toFixed(2)}× raw, router keeps ${(viaRouter / sandboxOnly).toFixed(2)}× of it (medians of 3)`
       )
     }
