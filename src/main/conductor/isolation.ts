@@ -216,12 +216,12 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
     const resolved = this.limits(limits)
     const policy = SandboxPolicySchema.parse({})
     const instanceId = `adhoc-${randomUUID()}`
-    const instance = this.createInstance(instanceId, null, resolved, policy, this.hardened, undefined)
-    const startedAt = performance.now()
     if (this.closed) {
       const error = { message: 'sandbox not started: the runner is closed' }
       return { status: 'crashed', error, instanceId, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, durationMs: 0, peakRssBytes: 0, cpuMs: 0, killedBecause: error.message }
     }
+    const instance = this.createInstance(instanceId, null, resolved, policy, this.hardened, undefined)
+    const startedAt = performance.now()
     // Registered before it starts, so that close() ends it whether it is starting or running.
     this.entries.set(instanceId, { instance, modulePath: '(code)', plugin: 'adhoc' })
     const started = await instance.start()

@@ -60,11 +60,10 @@ function refreshingAfterActions(handlers: Handlers, refresh: () => void): Handle
 export function createPanelServer(engine: EnginePort, options: PanelServerOptions = {}): PanelServer {
   const incidents = new IncidentLog()
   const redrive = new RedriveCoordinator(engine, options.redriveStore === undefined ? {} : { store: options.redriveStore })
-  let batcher: UpdateBatcher | null = null
-  const handlers = refreshingAfterActions(createHandlers({ engine, incidents, redrive }), () => void batcher?.refresh())
+  // The refresh runs only once a request is handled, after `batcher` below exists.
+  const handlers = refreshingAfterActions(createHandlers({ engine, incidents, redrive }), () => void batcher.refresh())
   const server = new RpcServer(handlers, options)
-  batcher = new UpdateBatcher({ engine, server, incidents, redrive, ...options })
+  const batcher = new UpdateBatcher({ engine, server, incidents, redrive, ...options })
   batcher.start()
-  const started = batcher
-  return { server, batcher: started, incidents, redrive, close: () => started.stop() }
+  return { server, batcher, incidents, redrive, close: () => batcher.stop() }
 }
