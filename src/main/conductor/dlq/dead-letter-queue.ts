@@ -34,7 +34,7 @@ import { applyReplayOutcome, createEntry, markRetrying, reopenEntry, type Transi
 import { GroupCommitter } from './group-commit.ts'
 import { RetryScheduler, systemClock, type DlqClock } from './retry-scheduler.ts'
 import { openDlqDatabase } from './sqlite-open.ts'
-import { DlqOperations, refusalError } from './dlq-operations.ts'
+import { DlqOperations, refusalError, type EntryChange } from './dlq-operations.ts'
 import { SqliteDlqStore } from './sqlite-store.ts'
 
 export interface DeadLetterQueueOptions {
@@ -415,7 +415,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
    */
   #recordOutcome(id: string, outcome: ReplayOutcome, startedAtMs: number, failures: number): void {
     if (this.#abort.signal.aborted) return
-    let change: { before: DlqState; entry: DlqEntry } | null
+    let change: EntryChange | null
     try {
       change = this.#store.transaction(() => {
         const current = this.#store.get(id)
