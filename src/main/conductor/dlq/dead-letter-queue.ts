@@ -92,7 +92,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     const path = options.path ?? options.config.dbPath
     if (path === null) return err({ code: 'DLQ_UNAVAILABLE', message: 'No DLQ database path configured (dlq.dbPath)' })
     const { walAutocheckpointPages, indexBatch } = options.config.groupCommit
-    const opened = openDlqDatabase(path, clock.now(), { walAutocheckpointPages })
+    const opened = openDlqDatabase(path, clock.now(), { walAutocheckpointPages, busyTimeoutMs: options.config.busyTimeoutMs })
     if (!opened.ok) return opened
     const store = new SqliteDlqStore(opened.value.db, { inboxBatch: indexBatch })
     return ok(new DeadLetterQueue(options, store, opened.value.recovered))

@@ -48,6 +48,12 @@ export const DlqConfigSchema = z.object({
       walAutocheckpointPages: z.number().int().min(100).default(1_000)
     })
     .prefault({}),
+  /**
+   * How long a write waits for a lock another process holds on the file (an operator's sqlite3 shell, a
+   * backup) before it fails. The wait blocks the event loop, so it is short; a failed enqueue is answered
+   * DLQ_UNAVAILABLE and a failed replay-outcome write is tried again with backoff.
+   */
+  busyTimeoutMs: z.number().int().min(0).max(60_000).default(5_000),
   /** How long a bulk preview token stays valid. */
   bulkPreviewTtlMs: z.number().int().min(1_000).default(10 * 60_000)
 })

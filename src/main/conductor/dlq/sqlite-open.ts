@@ -137,8 +137,8 @@ function migrate(db: DatabaseSync): void {
   }
 }
 
-function openOnce(path: string, walAutocheckpointPages: number): DatabaseSync {
-  const db = new DatabaseSync(path, { timeout: 5_000 })
+function openOnce(path: string, walAutocheckpointPages: number, busyTimeoutMs: number): DatabaseSync {
+  const db = new DatabaseSync(path, { timeout: busyTimeoutMs })
   try {
     configure(db, walAutocheckpointPages)
     migrate(db)
@@ -165,12 +165,13 @@ function moveAside(path: string, stamp: number): string[] {
 export function openDlqDatabase(
   path: string,
   nowMs: number,
-  options: { walAutocheckpointPages?: number } = {}
+  options: { walAutocheckpointPages?: number; busyTimeoutMs?: number } = {}
 ): Result<OpenedDatabase, ConductorError> {
   const wal = options.walAutocheckpointPages ?? 1_000
+  const busy = options.busyTimeoutMs ?? 5_000
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   try {
-    return ok({ db: openOnce(path, wal), recovered: null })
+    return ok({ db: openOnce(path, wal, busy), recovered: null })
   } catch (cause) {
     if (cause instanceof NewerSchemaError) return err({ code: 'DLQ_UNAVAILABLE', message: cause.message })
     const reason = cause instanceof Error ? cause.message : String(cause)
@@ -185,7 +186,7 @@ export function openDlqDatabase(
       return err({ code: 'DLQ_UNAVAILABLE', message: `DLQ database ${path} unusable (${reason}); moving it aside failed: ${why}` })
     }
     try {
-      return ok({ db: openOnce(path, wal), recovered: { reason, movedTo } })
+      return ok({ db: openOnce(path, wal, busy), recovered: { reason, movedTo } })
     } catch (again) {
       const why = again instanceof Error ? again.message : String(again)
       return err({ code: 'DLQ_UNAVAILABLE', message: `DLQ database ${path} could not be created: ${why}` })

@@ -132,7 +132,8 @@ describe('DLQ store faults and limits', () => {
     const clock = new FakeClock()
     const replayer = new HeldReplayer()
     const errors: string[] = []
-    const q = openQueue(path, { clock, replayer, onError: (cause) => errors.push((cause as Error).message) })
+    // A short lock wait: the default (5 s) would hold this test's only thread for that long on each try.
+    const q = openQueue(path, { clock, replayer, onError: (cause) => errors.push((cause as Error).message), config: { busyTimeoutMs: 20 } })
     q.start()
     await q.enqueue(input('a'))
     clock.advance(60_000)
