@@ -19,6 +19,14 @@ export const ConductorErrorSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('ROUTE_NOT_FOUND'), message, platform: z.string().optional() }),
   z.object({ code: z.literal('NO_INSTANCE'), message, platform: z.string() }),
   z.object({
+    code: z.literal('OVERLOADED'),
+    message,
+    platform: z.string(),
+    /** `queue_full`: the waiting line was full; `wait_timeout`: no slot freed before the request's deadline. */
+    reason: z.enum(['queue_full', 'wait_timeout', 'cancelled']),
+    waitedMs: z.number()
+  }),
+  z.object({
     code: z.literal('CIRCUIT_OPEN'),
     message,
     platform: z.string(),

@@ -16,7 +16,9 @@ export const PlatformMetricsSchema = z.object({
   errorsPerSec: z.number(),
   p50Ms: z.number().nullable(),
   p95Ms: z.number().nullable(),
-  inFlight: z.number().int()
+  inFlight: z.number().int(),
+  /** Requests waiting because every instance is at its in-flight limit. */
+  queued: z.number().int()
 })
 export type PlatformMetrics = z.infer<typeof PlatformMetricsSchema>
 

@@ -76,10 +76,7 @@ export const RouteDecisionSchema = z.discriminatedUnion('ok', [
     instances: z.record(z.string(), z.string()),
     ruleId: z.string(),
     timeoutMs: z.number(),
-    /**
-     * The matched rule's `priority`, informational only: the router executes every request at once (it has no
-     * queue to order), so nothing is scheduled by it. Carried so callers and the panel can see it.
-     */
+    /** The matched rule's `priority`: the order among requests waiting for a busy platform (higher first). */
     priority: z.number(),
     /** In words: which condition of which rule matched. */
     reason: z.string()

@@ -23,6 +23,7 @@ import { RouterConfigSchema, type RouterConfig, type RouterConfigInput } from '.
 import { createRoutingMetrics, type RoutingMetrics } from './routing/routing-metrics.ts'
 import { RouterStats } from './routing/router-stats.ts'
 import { compileRules } from './routing/rules.ts'
+import { WaitQueue } from './routing/wait-queue.ts'
 import type { SandboxRunner } from './sandbox/runner-api.ts'
 
 export interface RequestRouterOptions {
@@ -44,6 +45,20 @@ export interface RouterEvents {
 
 type Executed = { ok: true; output: unknown } | { ok: false; error: ConductorError; cause: string }
 type Skipped = { ok: true; skipped: ConductorError }
+type Admission = { ok: true; instanceId: string } | { ok: false; error: ConductorError }
+
+/** What a request waiting for a slot carries: the balancer needs its metadata (affinity) when it is served. */
+interface WaitingRequest {
+  metadata: Record<string, unknown>
+}
+
+/** How a delivery is scheduled when its platform is busy. */
+interface Scheduling {
+  priority: number
+  /** A dead-letter retry: at equal priority it waits behind live requests. */
+  retry: boolean
+  signal: AbortSignal | undefined
+}
 
 /** One platform's outcome plus whether the sandbox was actually asked (for replays and breaker accounting). */
 interface Delivery {
@@ -63,6 +78,8 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   private readonly instanceBreakers: InstanceBreakers | null
   private readonly inFlight = new Map<string, number>()
   private readonly platformOf = new Map<string, string>()
+  /** Per platform: requests waiting for an instance below `admission.maxInFlightPerInstance`. */
+  private readonly waiting = new Map<string, WaitQueue<WaitingRequest, string>>()
   private readonly stats: RouterStats
   /** `routeRequest` calls past validation that have not answered yet, and who waits for none to be left. */
   private routing = 0
@@ -86,6 +103,10 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     this.metrics.setInFlightSource(function* () {
       for (const [instance, value] of inFlight) yield { platform: platformOf.get(instance) ?? 'unknown', instance, value }
     })
+    const { waiting } = this
+    this.metrics.setQueuedSource(function* () {
+      for (const [platform, queue] of waiting) yield { platform, value: queue.size }
+    })
     this.instanceBreakers = this.config.breaker.perInstance ? new InstanceBreakers(this.config.breaker) : null
     this.instanceBreakers?.on('transition', (transition) => this.emit('instanceBreakerTransition', transition))
     for (const rule of rules) for (const platform of rule.platforms) this.breaker(platform)
@@ -97,12 +118,16 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     if (!plan.ok) return { ok: false, error: plan.error, ruleId: plan.ruleId }
     const { platforms, request } = plan.value
     const instances: Record<string, string> = {}
+    const busy: string[] = []
     for (const platform of platforms) {
       const blocked = this.breakers.get(platform)?.check() ?? null
       if (blocked !== null) return { ok: false, error: blocked, ruleId: plan.value.ruleId }
-      const instanceId = this.balancer.peek(platform, this.candidates(platform), request.metadata)
+      const candidates = this.candidates(platform)
+      const free = this.belowLimit(candidates)
+      const instanceId = this.balancer.peek(platform, free.length > 0 && this.queued(platform) === 0 ? free : candidates, request.metadata)
       if (instanceId === null) return { ok: false, error: noInstance(platform), ruleId: plan.value.ruleId }
       instances[platform] = instanceId
+      if (free.length === 0 || this.queued(platform) > 0) busy.push(`${platform}: all ${candidates.length} instance(s) at ${this.config.admission.maxInFlightPerInstance} in flight, ${this.queued(platform)} waiting`)
     }
     const first = platforms[0] as string
     return {
@@ -115,7 +140,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
       ruleId: plan.value.ruleId,
       timeoutMs: plan.value.timeoutMs,
       priority: plan.value.priority,
-      reason: plan.value.reason
+      reason: busy.length === 0 ? plan.value.reason : `${plan.value.reason}; would wait (${busy.join('; ')})`
     }
   }
 
@@ -149,7 +174,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
 
   private async routeValid(plan: RoutePlan, startedAt: number, signal: AbortSignal | undefined): Promise<RouteResponse> {
     const { request, ruleId } = plan
-    const deliveries = await this.deliverAll(plan, signal)
+    const deliveries = await this.deliverAll(plan, { priority: plan.priority, retry: false, signal })
     const failed: FailedDelivery[] = []
     for (const delivery of deliveries) if (!delivery.outcome.ok) failed.push({ outcome: delivery.outcome, attempt: attemptOf(delivery) })
     const handed = failed.length === 0 ? null : await handOff(this.deadLetters, this.metrics, plan, failed)
@@ -189,7 +214,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
         return { kind: 'deferred', reason: noInstance(platform).message, retryAtMs: this.instanceBreakers?.earliestProbeAtMs(ids) ?? null }
       }
     }
-    const deliveries = await this.deliverAll(plan.value, options.signal)
+    const deliveries = await this.deliverAll(plan.value, { priority: plan.value.priority, retry: true, signal: options.signal })
     for (const { outcome } of deliveries) this.record(outcome, plan.value.ruleId, false)
     const failed = deliveries.find((d) => !d.outcome.ok && d.executed)
     if (failed !== undefined) return { kind: 'failed', attempt: attemptOf(failed) }
@@ -237,12 +262,12 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     return { ok: true, value: breaker.snapshot() }
   }
 
-  /** Requests/s, errors/s, p50/p95 latency (ms) and in-flight per platform over the last `windowMs`. */
+  /** Requests/s, errors/s, p50/p95 latency (ms), in-flight and waiting per platform over the last `windowMs`. */
   platformMetrics(windowMs = 10_000): PlatformMetrics[] {
     return this.stats.platformMetrics((platform) => {
-      let total = 0
-      for (const instance of this.ctx.directory.instancesOf(platform) ?? []) total += this.inFlight.get(instance.instanceId) ?? 0
-      return total
+      let inFlight = 0
+      for (const instance of this.ctx.directory.instancesOf(platform) ?? []) inFlight += this.inFlight.get(instance.instanceId) ?? 0
+      return { inFlight, queued: this.queued(platform) }
     }, windowMs, Date.now(), this.ctx.directory.listPlatforms?.() ?? [])
   }
 
@@ -261,10 +286,10 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   }
 
   /** Every platform of the plan at once (no `Promise.all` for the common single platform). */
-  private async deliverAll(plan: RoutePlan, signal: AbortSignal | undefined): Promise<Delivery[]> {
+  private async deliverAll(plan: RoutePlan, scheduling: Scheduling): Promise<Delivery[]> {
     const { platforms, request, timeoutMs } = plan
-    if (platforms.length === 1) return [await this.deliver(platforms[0] as string, request, timeoutMs, signal)]
-    return Promise.all(platforms.map((p) => this.deliver(p, request, timeoutMs, signal)))
+    if (platforms.length === 1) return [await this.deliver(platforms[0] as string, request, timeoutMs, scheduling)]
+    return Promise.all(platforms.map((p) => this.deliver(p, request, timeoutMs, scheduling)))
   }
 
   /** Counts one platform's finished part of a request (snapshot counters and the requests metric). */
@@ -272,6 +297,69 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     const result = outcome.ok ? 'ok' : 'failed'
     this.stats.finished(outcome.platform, result, handedOff, outcome.durationMs)
     this.metrics.countRequest(outcome.platform, ruleId, result)
+  }
+
+  /** Candidates that may take one more request now. */
+  private belowLimit(candidates: Candidate[]): Candidate[] {
+    const limit = this.config.admission.maxInFlightPerInstance
+    if (limit === null) return candidates
+    let all = true
+    for (const candidate of candidates) if (candidate.inFlight >= limit) all = false
+    return all ? candidates : candidates.filter((c) => c.inFlight < limit)
+  }
+
+  private queued(platform: string): number {
+    return this.waiting.get(platform)?.size ?? 0
+  }
+
+  /**
+   * An instance with a free slot, reserved (counted in flight) for this request; or a place in the platform's
+   * waiting line when none has one, or when others already wait (no one jumps the line).
+   */
+  private admit(platform: string, metadata: Record<string, unknown>, timeoutMs: number, scheduling: Scheduling): Admission | Promise<Admission> {
+    const candidates = this.candidates(platform)
+    if (candidates.length === 0) return { ok: false, error: noInstance(platform) }
+    if (this.queued(platform) === 0) {
+      const instanceId = this.balancer.pick(platform, this.belowLimit(candidates), metadata)
+      if (instanceId !== null) {
+        this.track(platform, instanceId, +1)
+        return { ok: true, instanceId }
+      }
+    }
+    let queue = this.waiting.get(platform)
+    if (queue === undefined) {
+      queue = new WaitQueue(this.config.admission.maxQueuedPerPlatform)
+      this.waiting.set(platform, queue)
+    }
+    const wait = queue.wait({ data: { metadata }, priority: scheduling.priority, retry: scheduling.retry }, timeoutMs, scheduling.signal)
+    const limit = this.config.admission.maxInFlightPerInstance
+    if (wait === null) {
+      return { ok: false, error: overloaded(platform, 'queue_full', 0, `${queue.capacity} requests already wait for a free instance (each of ${candidates.length} at ${limit} in flight)`) }
+    }
+    return wait.then((outcome): Admission => {
+      if (outcome.granted) return { ok: true, instanceId: outcome.grant }
+      if (outcome.reason === 'failed') return { ok: false, error: outcome.error as ConductorError }
+      const why = outcome.reason === 'cancelled' ? 'the caller cancelled while it waited for a free instance' : `no instance got below ${limit} in flight within the request's ${timeoutMs} ms`
+      return { ok: false, error: overloaded(platform, outcome.reason, outcome.waitedMs, why) }
+    })
+  }
+
+  /** A slot of `platform` was freed: serve the waiting line while instances have room. */
+  private serveWaiting(platform: string): void {
+    const queue = this.waiting.get(platform)
+    if (queue === undefined || queue.size === 0) return
+    const candidates = this.candidates(platform)
+    if (candidates.length === 0) {
+      queue.failAll(noInstance(platform))
+      return
+    }
+    for (let next = queue.peek(); next !== undefined; next = queue.peek()) {
+      const instanceId = this.balancer.pick(platform, this.belowLimit(candidates), next.data.metadata)
+      if (instanceId === null) return
+      this.track(platform, instanceId, +1)
+      for (const candidate of candidates) if (candidate.instanceId === instanceId) candidate.inFlight++
+      queue.grantNext(instanceId)
+    }
   }
 
   private candidates(platform: string): Candidate[] {
@@ -282,19 +370,33 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     return out
   }
 
-  private async deliver(platform: string, request: RouteRequest, timeoutMs: number, signal: AbortSignal | undefined): Promise<Delivery> {
+  private async deliver(platform: string, request: RouteRequest, timeoutMs: number, scheduling: Scheduling): Promise<Delivery> {
     const atMs = Date.now()
     const started = performance.now()
     const breaker = this.breaker(platform)
     const blocked = breaker.check()
     if (blocked !== null) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: blocked, durationMs: 0 } }
-    const instanceId = this.balancer.pick(platform, this.candidates(platform), request.metadata)
-    if (instanceId === null) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: noInstance(platform), durationMs: 0 } }
+    const admitting = this.admit(platform, request.metadata, timeoutMs, scheduling)
+    const admitted = admitting instanceof Promise ? await admitting : admitting
+    if (!admitted.ok) return { executed: false, atMs, outcome: { ok: false, platform, instanceId: null, error: admitted.error, durationMs: performance.now() - started } }
+    const { instanceId } = admitted
+    try {
+      return await this.deliverTo(platform, instanceId, request, timeoutMs, scheduling.signal, atMs, started)
+    } finally {
+      this.track(platform, instanceId, -1)
+      this.serveWaiting(platform)
+    }
+  }
+
+  /** Breakers and the sandbox call on an admitted instance; the time spent waiting counts against the timeout. */
+  private async deliverTo(platform: string, instanceId: string, request: RouteRequest, timeoutMs: number, signal: AbortSignal | undefined, atMs: number, started: number): Promise<Delivery> {
+    const breaker = this.breaker(platform)
+    const remainingMs = Math.max(1, Math.ceil(timeoutMs - (performance.now() - started)))
     let executed = false
     // Not async: `execute` already returns a promise and never throws, so no extra promise per request here.
     const attempt = (): Promise<Executed> => {
       executed = true
-      return this.execute(platform, instanceId, request, timeoutMs, signal)
+      return this.execute(platform, instanceId, request, remainingMs, signal)
     }
     const instanceBreakers = this.instanceBreakers
     // An instance breaker that refuses (a race with its own probe) is not a failure of the platform.
@@ -320,7 +422,6 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
   /** One sandbox call; never throws (a runner throw, e.g. an instance gone between pick and call, is INTERNAL). */
   private async execute(platform: string, instanceId: string, request: RouteRequest, timeoutMs: number, signal: AbortSignal | undefined): Promise<Executed> {
     this.stats.routedTo(platform, instanceId)
-    this.track(platform, instanceId, +1)
     try {
       const result = await this.runner.execute(
         instanceId,
@@ -332,8 +433,6 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     } catch (cause) {
       const error: ConductorError = { code: 'INTERNAL', message: cause instanceof Error ? cause.message : String(cause) }
       return { ok: false, error, cause: causeOf(error) }
-    } finally {
-      this.track(platform, instanceId, -1)
     }
   }
 
@@ -349,6 +448,10 @@ function noBreaker(platform: string): { ok: false; error: ConductorError } {
 
 function noInstance(platform: string): Extract<ConductorError, { code: 'NO_INSTANCE' }> {
   return { code: 'NO_INSTANCE', message: `no ready, healthy instance of ${platform} (all down, restarting, failing health checks or behind an open instance breaker)`, platform }
+}
+
+function overloaded(platform: string, reason: 'queue_full' | 'wait_timeout' | 'cancelled', waitedMs: number, why: string): Extract<ConductorError, { code: 'OVERLOADED' }> {
+  return { code: 'OVERLOADED', message: `${platform} is busy: ${why}`, platform, reason, waitedMs: Math.round(waitedMs) }
 }
 
 function attemptOf(delivery: Delivery): DeliveryAttempt {

@@ -119,7 +119,7 @@ export class FakeEngine implements EnginePort {
       metrics: platforms.map((p) => {
         const sorted = [...p.latenciesMs].sort((a, b) => a - b)
         const at = (q: number): number | null => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null)
-        return { platform: p.name, requestsPerSec: (p.ok + p.failed) / 60, errorsPerSec: p.failed / 60, p50Ms: at(0.5), p95Ms: at(0.95), inFlight: 0 }
+        return { platform: p.name, requestsPerSec: (p.ok + p.failed) / 60, errorsPerSec: p.failed / 60, p50Ms: at(0.5), p95Ms: at(0.95), inFlight: 0, queued: 0 }
       }),
       router: {
         atMs: this.#nowMs,

@@ -28,9 +28,8 @@ export const RouteRuleSchema = z
     /** Overrides the router's default timeout for requests this rule routes. */
     timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
     /**
-     * Informational: carried in the route decision (higher = more important) for callers and the panel. The
-     * router orders nothing by it: every request executes at once (there is no router queue), and the DLQ's
-     * retries are ordered by due time.
+     * Higher goes first when a platform's instances are all at their in-flight limit and requests wait
+     * (`admission`); at equal priority live requests go before dead-letter retries.
      */
     priority: z.number().int().default(0)
   })
@@ -72,6 +71,19 @@ export const BalancingConfigSchema = z.object({
 })
 export type BalancingConfig = z.infer<typeof BalancingConfigSchema>
 
+/**
+ * Backpressure: how much one instance is given at once, and how many requests may wait for a free slot. A
+ * request waits at most its own timeout (the wait counts against it); one that finds the line full, or waits
+ * it out, fails with OVERLOADED and goes to the dead-letter queue like any other failure.
+ */
+export const AdmissionConfigSchema = z.object({
+  /** Requests in flight on one instance before the next ones wait; null = no limit (nothing ever waits). */
+  maxInFlightPerInstance: z.number().int().min(1).nullable().default(64),
+  /** Requests that may wait per platform; beyond it a request fails at once. */
+  maxQueuedPerPlatform: z.number().int().min(0).default(1_000)
+})
+export type AdmissionConfig = z.infer<typeof AdmissionConfigSchema>
+
 export const RouterConfigSchema = z.object({
   /** Default deadline of one sandboxed request, when the rule sets none. */
   timeoutMs: z.number().int().min(1).default(5_000),
@@ -92,6 +104,7 @@ export const RouterConfigSchema = z.object({
   defaultPlatform: PlatformNameSchema.nullable().default(null),
   breaker: BreakerConfigSchema.prefault({}),
   balancing: BalancingConfigSchema.prefault({}),
+  admission: AdmissionConfigSchema.prefault({}),
   limits: RequestLimitsSchema.prefault({})
 })
 export type RouterConfig = z.infer<typeof RouterConfigSchema>

@@ -109,10 +109,10 @@ export class RouterStats {
    * platform, so at very high rates the effective window is shorter and the rate is computed over it).
    * `known` platforms without a completion yet are listed too, at zero: no traffic is a fact, not a gap.
    */
-  platformMetrics(inFlightOf: (platform: string) => number, windowMs = 10_000, nowMs = Date.now(), known: Iterable<string> = []): PlatformMetrics[] {
+  platformMetrics(loadOf: (platform: string) => { inFlight: number; queued: number }, windowMs = 10_000, nowMs = Date.now(), known: Iterable<string> = []): PlatformMetrics[] {
     const out: PlatformMetrics[] = []
     for (const platform of known) {
-      if (!this.recent.has(platform)) out.push({ platform, requestsPerSec: 0, errorsPerSec: 0, p50Ms: null, p95Ms: null, inFlight: inFlightOf(platform) })
+      if (!this.recent.has(platform)) out.push({ platform, requestsPerSec: 0, errorsPerSec: 0, p50Ms: null, p95Ms: null, ...loadOf(platform) })
     }
     for (const [platform, recent] of this.recent) {
       const since = nowMs - windowMs
@@ -135,7 +135,7 @@ export class RouterStats {
         errorsPerSec: (errors * 1_000) / spanMs,
         p50Ms: pick(0.5),
         p95Ms: pick(0.95),
-        inFlight: inFlightOf(platform)
+        ...loadOf(platform)
       })
     }
     return out

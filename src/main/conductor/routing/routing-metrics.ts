@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics of the request path (prom-client): requests by platform/rule/outcome, routing and
- * end-to-end latency histograms, breaker state gauges, in-flight per instance, dead-letter hand-offs.
+ * end-to-end latency histograms, breaker state gauges, in-flight per instance, requests waiting per platform,
+ * dead-letter hand-offs.
  * Registered into the shared `metricsRegistry` by default; tests may pass their own `new Registry()`.
  *
  * Hot path: prom-client hashes the label set on every `inc`/`set`/`observe`, which cost more than routing
@@ -19,6 +20,8 @@ type Outcome = 'ok' | 'failed' | 'rejected'
 
 /** Reads the current in-flight count per instance (called only when metrics are scraped). */
 export type InFlightSource = () => Iterable<{ platform: string; instance: string; value: number }>
+/** Reads how many requests wait per platform (called only when metrics are scraped). */
+export type QueuedSource = () => Iterable<{ platform: string; value: number }>
 
 export interface RoutingMetrics {
   readonly registry: Registry
@@ -27,6 +30,7 @@ export interface RoutingMetrics {
   endToEndSeconds: LatencyHistogram<'platform' | 'outcome'>
   breakerState: Gauge<'platform'>
   inFlight: Gauge<'platform' | 'instance'>
+  queued: Gauge<'platform'>
   dlqHandOffs: Counter<'platform' | 'result'>
   setBreakerState(platform: string, state: BreakerState): void
   countRequest(platform: string, rule: string, outcome: Outcome): void
@@ -35,6 +39,8 @@ export interface RoutingMetrics {
   observeEndToEnd(platform: string, outcome: 'ok' | 'failed', seconds: number): void
   /** Where the in-flight gauge reads from; the router sets it. */
   setInFlightSource(source: InFlightSource): void
+  /** Where the waiting gauge reads from; the router sets it. */
+  setQueuedSource(source: QueuedSource): void
 }
 
 const NAMES = [
@@ -43,6 +49,7 @@ const NAMES = [
   'conductor_router_end_to_end_seconds',
   'conductor_router_breaker_state',
   'conductor_router_in_flight',
+  'conductor_router_queued',
   'conductor_router_dlq_handoffs_total'
 ]
 
@@ -52,6 +59,7 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
   // platform → rule → outcome → count
   const counts = new Map<string, Map<string, Map<Outcome, number>>>()
   let inFlightSource: InFlightSource = () => []
+  let queuedSource: QueuedSource = () => []
 
   const requests = new Counter({
     name: 'conductor_router_requests_total',
@@ -92,6 +100,16 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
       for (const { platform, instance, value } of inFlightSource()) this.set({ platform, instance }, value)
     }
   })
+  const queued = new Gauge({
+    name: 'conductor_router_queued',
+    help: 'Requests waiting for an instance below its in-flight limit, per platform',
+    labelNames: ['platform'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const { platform, value } of queuedSource()) this.set({ platform }, value)
+    }
+  })
   const dlqHandOffs = new Counter({
     name: 'conductor_router_dlq_handoffs_total',
     help: 'Failed requests handed to the dead-letter queue (result: stored or error)',
@@ -107,6 +125,7 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
     endToEndSeconds,
     breakerState,
     inFlight,
+    queued,
     dlqHandOffs,
     setBreakerState(platform, state) {
       breakerState.set({ platform }, BREAKER_VALUE[state])
@@ -131,6 +150,9 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
     },
     setInFlightSource(source) {
       inFlightSource = source
+    },
+    setQueuedSource(source) {
+      queuedSource = source
     }
   }
 }

@@ -9,6 +9,8 @@ export function describeError(error: ConductorError): string {
       return `No route: ${error.message}`
     case 'NO_INSTANCE':
       return `No healthy ${error.platform} instance: ${error.message}`
+    case 'OVERLOADED':
+      return `${error.platform} overloaded (${error.reason === 'queue_full' ? 'waiting line full' : error.reason === 'wait_timeout' ? `no free instance within ${Math.round(error.waitedMs)} ms` : 'cancelled while waiting'}): ${error.message}`
     case 'CIRCUIT_OPEN':
       return `Breaker open for ${error.platform}${error.retryAtMs ? ` (next probe ${new Date(error.retryAtMs).toLocaleTimeString()})` : ''}`
     case 'PLUGIN_TIMEOUT':

@@ -141,11 +141,11 @@ describe('snapshot and metrics', () => {
       vi.setSystemTime(1_000_000)
       const { router } = await setup()
       // Before any traffic every platform is listed at zero, with no latency yet.
-      expect(router.platformMetrics(10_000).find((m) => m.platform === 'discord')).toEqual({ platform: 'discord', requestsPerSec: 0, errorsPerSec: 0, p50Ms: null, p95Ms: null, inFlight: 0 })
+      expect(router.platformMetrics(10_000).find((m) => m.platform === 'discord')).toEqual({ platform: 'discord', requestsPerSec: 0, errorsPerSec: 0, p50Ms: null, p95Ms: null, inFlight: 0, queued: 0 })
       for (let i = 0; i < 4; i++) await router.routeRequest({ type: 'discord', content: '!ping' })
       await router.routeRequest({ type: 'x', content: 'fail', target: 'flaky' })
       const metrics = router.platformMetrics(10_000)
-      expect(metrics.find((m) => m.platform === 'discord')).toEqual({ platform: 'discord', requestsPerSec: 0.4, errorsPerSec: 0, p50Ms: expect.any(Number), p95Ms: expect.any(Number), inFlight: 0 })
+      expect(metrics.find((m) => m.platform === 'discord')).toEqual({ platform: 'discord', requestsPerSec: 0.4, errorsPerSec: 0, p50Ms: expect.any(Number), p95Ms: expect.any(Number), inFlight: 0, queued: 0 })
       expect(metrics.find((m) => m.platform === 'flaky')).toMatchObject({ requestsPerSec: 0.1, errorsPerSec: 0.1 })
       vi.setSystemTime(1_000_000 + 10_001)
       expect(router.platformMetrics(10_000).find((m) => m.platform === 'discord')).toMatchObject({ requestsPerSec: 0, p50Ms: null })

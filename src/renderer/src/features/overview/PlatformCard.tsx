@@ -15,6 +15,7 @@ function Metrics({ platform }: { platform: string }): React.JSX.Element {
       <div className="metric"><span className="metric-value">{m ? formatMs(m.p50Ms) : '—'}</span><span className="metric-label">p50</span></div>
       <div className="metric"><span className="metric-value">{m ? formatMs(m.p95Ms) : '—'}</span><span className="metric-label">p95</span></div>
       <div className="metric"><span className="metric-value">{m ? m.inFlight : '—'}</span><span className="metric-label">in flight</span></div>
+      <div className={`metric${m && m.queued > 0 ? ' metric-bad' : ''}`}><span className="metric-value">{m ? m.queued : '—'}</span><span className="metric-label">waiting</span></div>
     </div>
   )
 }
