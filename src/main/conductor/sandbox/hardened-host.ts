@@ -11,11 +11,16 @@
  * Without namespaces the chain is sh (cgroup) → node; without the mount layer (turned off, or mount/setpriv
  * unavailable) the chroot and setpriv hops are left out and the filesystem layers are only advisory.
  *
+ * Spare launchers (spare-launchers.ts) run that chain ahead of time as far as it does not depend on the plugin.
+ * A rooted spare goes further for one root shape (the read paths of a plugin, its grants): its private root,
+ * with a scratch dir of its own, is mounted and entered, capabilities are dropped, and a shell waits inside for
+ * the launch script; the sandbox that claims its scratch dir (`claimScratch`) then starts with one exec.
+ *
  * The message channel (fd 3, a socketpair) passes through every exec. In Electron, pass `process.execPath` as `nodePath` and
  * `{ ELECTRON_RUN_AS_NODE: '1' }` as `extraEnv`.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
@@ -24,14 +29,14 @@ import { randomUUID } from 'node:crypto'
 import type { IsolationLayer } from '../../../shared/sandbox.ts'
 import { MemoryCgroup, probeCgroup, type CgroupSupport } from './cgroup.ts'
 import { childrenOf, namespaceOf, treeOf } from './proc-tree.ts'
-import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, SpawnSpec } from './process-host.ts'
+import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, ScratchShape, SpawnSpec } from './process-host.ts'
 import { encodeFrame, FrameDecoder } from './framing.ts'
 import { heapFlags } from './heap-flags.ts'
 import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
-import { enterRoot, mountScript, prepareMountRoot, type MountRoot } from './mount-root.ts'
+import { enterRoot, mountScript, prepareMountRoot, type MountRoot, type MountTools } from './mount-root.ts'
 import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
-import { cgroupJoin, launchScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
+import { cgroupJoin, launchScript, rootedSpareScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
 
 export interface HardenedHostOptions {
   /** The Node binary (default `process.execPath`). */
@@ -56,6 +61,18 @@ interface Launched extends Spare {
   launchDir: string | null
 }
 
+/** A spare waiting inside a mounted private root, with the scratch dir that root makes writable. */
+interface RootedSpare extends Spare {
+  readonly root: MountRoot
+  readonly scratchDir: string
+  /** The root shape it fits (`rootKey`). */
+  readonly key: string
+  /** Device and inode of every bound path when it was mounted: a path replaced since (a plugin folder swapped
+   *  for a new version, a library upgraded) would still show the old one through this root. */
+  readonly identity: string
+  readonly discard: () => void
+}
+
 /** A spare's cgroup limit until it is taken: only its shell is in the group by then. */
 const SPARE_LIMIT_BYTES = 64 * 1024 * 1024
 
@@ -70,6 +87,9 @@ export class HardenedProcessHost implements ProcessHost {
   private readonly extraEnv: Record<string, string>
   private readonly options: HardenedHostOptions
   private readonly spares: SpareLaunchers
+  private readonly rootedSpares: SpareLaunchers<RootedSpare>
+  /** Rooted spares whose scratch dir a sandbox claimed and has not spawned with yet, by scratch dir. */
+  private readonly claimed = new Map<string, RootedSpare>()
   private probe: Promise<{ launch: LaunchProbe; mount: MountProbe; cgroup: CgroupSupport | null; cgroupEvidence: string }> | undefined
 
   constructor(options: HardenedHostOptions = {}) {
@@ -78,6 +98,7 @@ export class HardenedProcessHost implements ProcessHost {
     this.extraEnv = options.extraEnv ?? {}
     this.addedEnvKeys = Object.keys(this.extraEnv)
     this.spares = new SpareLaunchers(options.spareLaunchers ?? 1)
+    this.rootedSpares = new SpareLaunchers<RootedSpare>(options.spareLaunchers ?? 1)
   }
 
   private probed() {
@@ -121,9 +142,32 @@ export class HardenedProcessHost implements ProcessHost {
     }
   }
 
+  async claimScratch(shape: ScratchShape): Promise<string | null> {
+    const { launch, mount, cgroup } = await this.probed()
+    const tools = mount.tools
+    const ns = launch.namespaces
+    if (!launch.permission || ns === null || tools === null || tools.shellFiles === undefined || shape.fsRead.includes('*')) return null
+    const unshare = unshareArgs(ns, shape.network, true)
+    const key = rootKey(unshare, shape, cgroup !== null)
+    let spare = this.rootedSpares.take(key)
+    while (spare !== undefined && identityOf(spare.root.sources) !== spare.identity) {
+      abandonUnclaimed(spare)
+      spare = this.rootedSpares.take(key)
+    }
+    this.rootedSpares.refill(key, () => this.spawnRootedSpare(cgroup, unshare, tools, shape, key))
+    if (spare === undefined) return null
+    this.claimed.set(spare.scratchDir, spare)
+    return spare.scratchDir
+  }
+
   async spawn(spec: SpawnSpec): Promise<ProcessHandle> {
     const { launch, mount, cgroup } = await this.probed()
-    if (!launch.permission) throw new Error(`${this.nodePath} does not support --permission; refusing to run a sandbox`)
+    const claimed = this.claimed.get(spec.cwd)
+    this.claimed.delete(spec.cwd)
+    if (!launch.permission) {
+      if (claimed) abandon(claimed)
+      throw new Error(`${this.nodePath} does not support --permission; refusing to run a sandbox`)
+    }
     const p = spec.permissions
     const nodeArgs = [
       '--permission',
@@ -140,22 +184,31 @@ export class HardenedProcessHost implements ProcessHost {
     const ns = launch.namespaces
     // The private root needs the namespaces; a policy with unrestricted files gets none.
     const withRoot = ns !== null && mount.tools !== null && !p.fsRead.includes('*')
-    const unshare = ns ? [ns.command, ...ns.prefix, ...(p.network ? [] : ['--net']), '--pid', ...(withRoot ? ['--mount'] : []), '--fork', '--kill-child'] : []
-    const shape = unshare.join(' ')
+    const unshare = ns ? unshareArgs(ns, p.network, withRoot) : []
     const limitBytes = spec.memoryMb * 1024 * 1024
+    const node = [this.nodePath, ...nodeArgs]
+    const env = { ...spec.env, ...this.extraEnv }
+    const shape: ScratchShape = { fsRead: p.fsRead.filter((path) => path !== spec.cwd), network: p.network, childProcesses: p.childProcesses }
+    // A claimed rooted spare is used only for exactly the root it was made for (and its scratch as the only
+    // writable path); anything else launches the usual way, with the claimed scratch dir as an ordinary one.
+    if (claimed) {
+      const fits = withRoot && claimed.key === rootKey(unshare, shape, cgroup !== null) && p.fsWrite.length === 1 && p.fsWrite[0] === spec.cwd
+      const handle = fits ? this.launchFromRootedSpare(claimed, env, spec.cwd, node, limitBytes) : undefined
+      if (handle) return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, claimed.root, p.fsWrite, null)
+      abandon(claimed)
+    }
     let root: MountRoot | null = null
     if (withRoot) root = prepareMountRoot({ tools: mount.tools!, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
-    const node = [this.nodePath, ...nodeArgs]
     // The shell body after the cgroup join: the private root's mounts, then the chain down to Node. The shell
     // stays as Node's parent: in a PID namespace as init (Node runs as pid 2, with normal signal semantics);
     // without one, so that `process.ppid` is this shell and not the host.
     const body = root ? `${mountScript(mount.tools!)}"$@"; exit $?` : `"$@"; exit $?`
     const args = root ? [root.fstabPath, ...enterRoot(mount.tools!, root, spec.cwd, node)] : node
-    const env = { ...spec.env, ...this.extraEnv }
+    const chain = unshare.join(' ')
     try {
-      const spare = this.launchFromSpare(shape, env, spec.cwd, args, body, limitBytes)
+      const spare = this.launchFromSpare(chain, env, spec.cwd, args, body, limitBytes)
       const handle = spare ?? this.launchDirectly(cgroup, spec.instanceId, limitBytes, unshare, env, spec.cwd, args, body)
-      if (cgroup || ns) this.spares.refill(shape, () => this.spawnSpare(cgroup, unshare))
+      if (cgroup || ns) this.spares.refill(chain, () => this.spawnSpare(cgroup, unshare))
       return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, root, p.fsWrite, handle.launchDir)
     } catch (cause) {
       root?.remove()
@@ -163,14 +216,22 @@ export class HardenedProcessHost implements ProcessHost {
     }
   }
 
-  /** The spare launchers waiting for a sandbox right now. */
-  spareLaunchers(): { pid: number | undefined; cgroupDir: string | null }[] {
-    return this.spares.live()
+  /** The spare launchers waiting for a sandbox right now (plain ones first, then rooted ones). */
+  spareLaunchers(): { pid: number | undefined; cgroupDir: string | null; rooted: boolean; scratchDir: string | null }[] {
+    const view = (spare: Spare | RootedSpare) => ({
+      pid: spare.child.pid,
+      cgroupDir: spare.group?.dir ?? null,
+      rooted: 'root' in spare,
+      scratchDir: 'scratchDir' in spare ? spare.scratchDir : null
+    })
+    return [...this.spares.live().map(view), ...this.rootedSpares.live().map(view)]
   }
 
-  /** Ends the spare launchers; sandboxes already running are not affected. */
-  close(): Promise<void> {
-    return this.spares.close()
+  /** Ends the spare launchers (and rooted spares claimed but never spawned); running sandboxes are not affected. */
+  async close(): Promise<void> {
+    for (const spare of this.claimed.values()) abandon(spare)
+    this.claimed.clear()
+    await Promise.all([this.spares.close(), this.rootedSpares.close()])
   }
 
   private launchDirectly(
@@ -215,6 +276,62 @@ export class HardenedProcessHost implements ProcessHost {
       return undefined
     }
     return { child: spare.child, group: spare.group, pidNamespace: spare.pidNamespace, netNamespace: spare.netNamespace, launchDir }
+  }
+
+  /**
+   * Hands a sandbox to the rooted spare it claimed: the limit is set and the launch script goes down its stdin
+   * (the shell inside the root reads it to EOF, then runs it). Undefined when it cannot be used.
+   */
+  private launchFromRootedSpare(spare: RootedSpare, env: Record<string, string>, cwd: string, node: string[], limitBytes: number): Launched | undefined {
+    const script = launchScript(env, cwd, node, '"$@"; exit $?')
+    if (script === undefined || spare.child.exitCode !== null || spare.child.signalCode !== null) return undefined
+    try {
+      spare.group?.setLimit(limitBytes)
+      spare.child.stdin!.end(script)
+    } catch {
+      return undefined
+    }
+    return { child: spare.child, group: spare.group, pidNamespace: spare.pidNamespace, netNamespace: spare.netNamespace, launchDir: null }
+  }
+
+  /**
+   * A spare for one root shape: namespaces, cgroup, its own scratch dir, the private root mounted and entered
+   * (chroot, every capability dropped), then a shell inside waiting for its launch script on stdin.
+   */
+  private spawnRootedSpare(cgroup: CgroupSupport | null, unshare: string[], tools: MountTools, shape: ScratchShape, key: string): RootedSpare {
+    const shell = tools.shellFiles![0]!
+    const scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
+    let root: MountRoot | null = null
+    let group: MemoryCgroup | null = null
+    try {
+      root = prepareMountRoot({ tools, readPaths: [...shape.fsRead, ...tools.shellFiles!], writePaths: [scratchDir], systemRuntime: shape.childProcesses, network: shape.network })
+      group = cgroup ? MemoryCgroup.create(cgroup, `conductor-spare-${randomUUID().slice(0, 8)}`, SPARE_LIMIT_BYTES) : null
+      const head = `${cgroupJoin(group !== null)}${mountScript(tools)}exec "$@"`
+      const command = [...unshare, '/bin/sh', '-c', head, 'sh', group?.procsFile ?? '-', root.fstabPath, ...enterRoot(tools, root, scratchDir, [shell, '-c', rootedSpareScript(), 'sh'])]
+      const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {}, cwd: '/', detached: true })
+      child.on('error', () => {
+        // A spawn failure also emits 'close'; the pool drops the spare then.
+      })
+      child.stdin!.on('error', () => {
+        // EPIPE: the spare died before it was used; the pool drops it on 'close'.
+      })
+      const made = root
+      return {
+        child, group, root: made, scratchDir, key,
+        identity: identityOf(made.sources),
+        pidNamespace: true,
+        netNamespace: unshare.includes('--net'),
+        discard: () => {
+          made.remove()
+          rmSync(scratchDir, { recursive: true, force: true })
+        }
+      }
+    } catch (cause) {
+      root?.remove()
+      void group?.remove()
+      rmSync(scratchDir, { recursive: true, force: true })
+      throw cause
+    }
   }
 
   private spawnSpare(cgroup: CgroupSupport | null, unshare: string[]): Spare {
@@ -414,7 +531,50 @@ class HardenedHandle implements ProcessHandle {
   }
 }
 
-const WRAPPERS = new Set(['sh', 'mount', 'unshare', 'setpriv', ''])
+// The shells a launch chain may run (`/bin/sh` resolves to one of these in rooted spares) and its other hops.
+const WRAPPERS = new Set(['sh', 'dash', 'bash', 'busybox', 'mount', 'unshare', 'setpriv', ''])
+
+/** The unshare head of a chain: fresh network (unless granted), PID and (with a private root) mount namespaces. */
+function unshareArgs(ns: { command: string; prefix: string[] }, network: boolean, withRoot: boolean): string[] {
+  return [ns.command, ...ns.prefix, ...(network ? [] : ['--net']), '--pid', ...(withRoot ? ['--mount'] : []), '--fork', '--kill-child']
+}
+
+/** Which rooted spares fit a sandbox: the chain, whether a cgroup is joined, and everything the root holds. */
+function rootKey(unshare: string[], shape: ScratchShape, withCgroup: boolean): string {
+  return JSON.stringify([unshare, withCgroup, [...shape.fsRead].sort(), shape.network, shape.childProcesses])
+}
+
+/** A claimed rooted spare that will not be used: its shell reads EOF and exits; then root and cgroup go. */
+function abandon(spare: RootedSpare): void {
+  spare.child.once('close', () => {
+    void spare.group?.remove()
+    spare.root.remove()
+  })
+  spare.child.stdin?.end()
+}
+
+/** A rooted spare taken from the pool but not handed out: it also still owns its scratch dir. */
+function abandonUnclaimed(spare: RootedSpare): void {
+  spare.child.once('close', () => {
+    void spare.group?.remove()
+    spare.discard()
+  })
+  spare.child.stdin?.end()
+}
+
+/** Device:inode of each path (missing ones too), so a replaced path shows as a change. */
+function identityOf(paths: readonly string[]): string {
+  return paths
+    .map((path) => {
+      try {
+        const stat = statSync(path)
+        return `${stat.dev}:${stat.ino}`
+      } catch {
+        return 'missing'
+      }
+    })
+    .join(',')
+}
 
 function commOf(pid: number): string {
   try {

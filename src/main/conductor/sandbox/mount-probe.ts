@@ -4,7 +4,7 @@
  * as for a sandbox. Once per host; stale skeletons of dead hosts are swept on the way.
  */
 import { spawn } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, realpathSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { enterRoot, mountScript, prepareMountRoot, sweepStaleSkeletons, type MountTools } from './mount-root.ts'
 
@@ -52,12 +52,28 @@ export async function findMountTools(nodePath: string, extraEnv: Record<string, 
   const unsharePath = findTool('unshare')
   const setprivPath = findTool('setpriv')
   if (!mountPath || !unsharePath || !setprivPath) return { tools: null, why: 'mount, unshare or setpriv (util-linux) not found' }
-  const [nodeLibs, setprivLibs] = await Promise.all([sharedLibraries(nodePath, env), sharedLibraries(setprivPath, env)])
+  const shellPath = resolvedShell()
+  const [nodeLibs, setprivLibs, shellLibs] = await Promise.all([
+    sharedLibraries(nodePath, env),
+    sharedLibraries(setprivPath, env),
+    shellPath === null ? null : sharedLibraries(shellPath, env)
+  ])
   if (!nodeLibs || !setprivLibs) return { tools: null, why: `ldd could not list the libraries of ${nodePath} or setpriv` }
   const runtimeFiles = [...new Set([resolve(nodePath), setprivPath, ...nodeLibs, ...setprivLibs])]
   // Electron run as Node needs its own folder (resources, ICU data, V8 snapshots), not only its libraries.
   const runtimeDirs = extraEnv['ELECTRON_RUN_AS_NODE'] ? [dirname(resolve(nodePath))] : []
-  return { tools: { mountPath, unsharePath, setprivPath, runtimeFiles, runtimeDirs }, why: '' }
+  const shellFiles = shellPath !== null && shellLibs ? [shellPath, ...shellLibs] : undefined
+  return { tools: { mountPath, unsharePath, setprivPath, runtimeFiles, runtimeDirs, ...(shellFiles ? { shellFiles } : {}) }, why: '' }
+}
+
+function resolvedShell(): string | null {
+  try {
+    const path = realpathSync('/bin/sh')
+    accessSync(path, constants.X_OK)
+    return path
+  } catch {
+    return null
+  }
 }
 
 const probeScript =

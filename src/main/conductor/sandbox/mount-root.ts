@@ -21,6 +21,11 @@ export interface MountTools {
   runtimeFiles: string[]
   /** Whole folders the runtime needs (Electron's own folder: resources, ICU data, snapshots). */
   runtimeDirs: string[]
+  /**
+   * The POSIX shell (resolved `/bin/sh`) and its libraries: a rooted spare waits inside its private root in
+   * this shell. Absent: no rooted spares (sandboxes still get a private root, made at launch).
+   */
+  shellFiles?: string[]
 }
 
 export interface MountRootInput {
@@ -40,6 +45,8 @@ export interface MountRoot {
   fstabPath: string
   /** Number of bind mounts, for the evidence. */
   bindCount: number
+  /** The host paths bound into the root. */
+  sources: string[]
   /** Removes the skeleton without following anything: only the empty dirs and files it created. */
   remove(): void
 }
@@ -192,6 +199,7 @@ export function prepareMountRoot(input: MountRootInput): MountRoot {
     rootDir,
     fstabPath,
     bindCount: kept.length,
+    sources: kept.map((bind) => bind.source),
     remove(): void {
       // Never recursive: should a bind still be mounted (it cannot be, the namespace is gone), rmdir/unlink
       // fail with EBUSY instead of deleting what it shows.

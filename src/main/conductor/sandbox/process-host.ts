@@ -29,6 +29,14 @@ export interface SpawnPermissions {
   nativeAddons: boolean
 }
 
+/** What a prepared scratch dir must fit: everything of the spawn spec that shapes the private root. */
+export interface ScratchShape {
+  /** `SpawnPermissions.fsRead` without the scratch dir itself. */
+  fsRead: string[]
+  network: boolean
+  childProcesses: boolean
+}
+
 export interface SpawnSpec {
   instanceId: string
   /** The sandbox host script (child/sandbox-host). */
@@ -78,6 +86,12 @@ export interface ProcessHost {
    */
   readonly addedEnvKeys?: readonly string[]
   capabilities(): Promise<HostCapabilities>
+  /**
+   * A scratch dir the host prepared ahead for a sandbox of this shape (inside a launcher whose private root is
+   * already mounted), or null: the caller makes its own. The caller owns it exactly as one it made, and spawns
+   * with it as `cwd` and only writable path; the host then launches from what it prepared.
+   */
+  claimScratch?(shape: ScratchShape): Promise<string | null>
   spawn(spec: SpawnSpec): Promise<ProcessHandle>
   /** Releases what the host keeps between spawns (spare launchers); running sandboxes are not affected. */
   close?(): Promise<void>

@@ -25,7 +25,7 @@ import { asWireMessage, ChildMessageSchema, createBatcher, unbatch, type ChildMe
 import { classifyExit, failureResult, startFailure, type ExitReason, type HostKill } from './outcomes.ts'
 import { ResourceMonitor, type TreeSample } from './resource-monitor.ts'
 import type { HostScript } from './host-script.ts'
-import { spawnSpecFor } from './spawn-spec.ts'
+import { scratchShapeFor, spawnSpecFor } from './spawn-spec.ts'
 
 export interface InstanceOptions {
   instanceId: string
@@ -129,7 +129,10 @@ export class SandboxInstance {
   async start(): Promise<Result<SelfTest, ConductorError>> {
     const o = this.options
     this.setState('starting')
-    this.scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
+    // A scratch dir the host prepared ahead (a launcher with this sandbox's private root already mounted), or
+    // a fresh one; either way it is this instance's, removed when it ends.
+    const shape = scratchShapeFor({ modulePath: o.modulePath, policy: o.policy, hostScript: o.hostScript })
+    this.scratchDir = (await o.host.claimScratch?.(shape).catch(() => null)) ?? mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
     // Self-test probes: a symlink in scratch to a path the policy denies (the permission model does not follow
     // links), and a path outside scratch that node:sqlite must fail to create.
     const probeReadPath = '/etc/passwd'

@@ -21,20 +21,23 @@ export interface Spare {
   /** The shell is PID 1 of its own PID namespace (so Node will be pid 2), as without spares. */
   readonly pidNamespace: boolean
   readonly netNamespace: boolean
+  /** Cleans up what only an unused spare owns (it ended, or the pool closed, before anyone took it). */
+  readonly discard?: () => void
 }
 
-interface Pooled {
-  spare: Spare
+interface Pooled<S extends Spare> {
+  spare: S
   gone: boolean
+  taken: boolean
 }
 
 /**
  * A small pool of spares per launch-chain shape (`key`: which namespaces, whether a private root follows).
  * `take` hands out a live spare or nothing; the caller launches directly then, exactly as without a pool.
  */
-export class SpareLaunchers {
+export class SpareLaunchers<S extends Spare = Spare> {
   private readonly size: number
-  private readonly pools = new Map<string, Pooled[]>()
+  private readonly pools = new Map<string, Array<Pooled<S>>>()
   private readonly filling = new Set<string>()
   private closed = false
 
@@ -43,11 +46,13 @@ export class SpareLaunchers {
   }
 
   /** A live spare of this shape, removed from the pool; undefined when none is ready. */
-  take(key: string): Spare | undefined {
+  take(key: string): S | undefined {
     const pool = this.pools.get(key)
     while (pool && pool.length > 0) {
       const pooled = pool.shift()!
-      if (!pooled.gone) return pooled.spare
+      if (pooled.gone) continue
+      pooled.taken = true
+      return pooled.spare
     }
     return undefined
   }
@@ -56,7 +61,7 @@ export class SpareLaunchers {
    * Tops the pool of this shape up to its size in the background (one spare at a time, so a refill never
    * competes with the sandbox being started for more than one spawn). `make` throws when it cannot.
    */
-  refill(key: string, make: () => Spare): void {
+  refill(key: string, make: () => S): void {
     if (this.size === 0 || this.closed || this.filling.has(key)) return
     this.filling.add(key)
     setImmediate(() => {
@@ -65,25 +70,26 @@ export class SpareLaunchers {
       const pool = this.pools.get(key) ?? []
       this.pools.set(key, pool)
       if (pool.filter((p) => !p.gone).length >= this.size) return
-      let spare: Spare
+      let spare: S
       try {
         spare = make()
       } catch {
         return // The direct launch path reports why; a missing spare only costs time.
       }
-      const pooled: Pooled = { spare, gone: false }
+      const pooled: Pooled<S> = { spare, gone: false, taken: false }
       spare.child.once('close', () => {
         pooled.gone = true
         void spare.group?.remove()
+        if (!pooled.taken) spare.discard?.()
       })
       pool.push(pooled)
       this.refill(key, make)
     })
   }
 
-  /** The live spares (outermost pid and cgroup dir), for diagnostics and tests. */
-  live(): { pid: number | undefined; cgroupDir: string | null }[] {
-    return [...this.pools.values()].flat().filter((p) => !p.gone).map((p) => ({ pid: p.spare.child.pid, cgroupDir: p.spare.group?.dir ?? null }))
+  /** The spares waiting in the pools, for diagnostics and tests. */
+  live(): S[] {
+    return [...this.pools.values()].flat().filter((p) => !p.gone).map((p) => p.spare)
   }
 
   /** Ends every spare (EOF on its stdin) and removes their cgroups; no spare is made afterwards. */
@@ -112,6 +118,15 @@ export function cgroupJoin(joinsCgroup: boolean): string {
 /** The shell a spare runs: join the cgroup (`$1`, or `-` for none), then wait for the launch script's path. */
 export function spareScript(joinsCgroup: boolean): string {
   return `${cgroupJoin(joinsCgroup)}IFS= read -r launch || exit 0; exec </dev/null; . "$launch"`
+}
+
+/**
+ * The shell a rooted spare runs inside its private root, where no host file is reachable: it reads the whole
+ * launch script from stdin (to EOF: a value may hold newlines), points stdin at /dev/null, and runs it. An
+ * empty read (the host closed the pipe or died) exits.
+ */
+export function rootedSpareScript(): string {
+  return 's=; while IFS= read -r l; do s="$s$l\n"; done; [ -n "$s" ] || exit 0; exec </dev/null; eval "$s"'
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
