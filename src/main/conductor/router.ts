@@ -122,12 +122,13 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     for (const platform of platforms) {
       const blocked = this.breakers.get(platform)?.check() ?? null
       if (blocked !== null) return { ok: false, error: blocked, ruleId: plan.value.ruleId }
-      const candidates = this.candidates(platform)
-      const free = this.belowLimit(candidates)
-      const instanceId = this.balancer.peek(platform, free.length > 0 && this.queued(platform) === 0 ? free : candidates, request.metadata)
+      const candidates = this.markFull(this.candidates(platform))
+      const waits = this.queued(platform) > 0 || (candidates.length > 0 && candidates.every((c) => c.full))
+      // Would wait: name the instance it would get without the limit.
+      const instanceId = this.balancer.peek(platform, waits ? candidates.map(({ instanceId, inFlight }) => ({ instanceId, inFlight })) : candidates, request.metadata)
       if (instanceId === null) return { ok: false, error: noInstance(platform), ruleId: plan.value.ruleId }
       instances[platform] = instanceId
-      if (free.length === 0 || this.queued(platform) > 0) busy.push(`${platform}: all ${candidates.length} instance(s) at ${this.config.admission.maxInFlightPerInstance} in flight, ${this.queued(platform)} waiting`)
+      if (waits) busy.push(`${platform}: all ${candidates.length} instance(s) at ${this.config.admission.maxInFlightPerInstance} in flight, ${this.queued(platform)} waiting`)
     }
     const first = platforms[0] as string
     return {
@@ -299,13 +300,11 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     this.metrics.countRequest(outcome.platform, ruleId, result)
   }
 
-  /** Candidates that may take one more request now. */
-  private belowLimit(candidates: Candidate[]): Candidate[] {
+  /** Marks the candidates at their in-flight limit (the balancer skips them); the same array. */
+  private markFull(candidates: Candidate[]): Candidate[] {
     const limit = this.config.admission.maxInFlightPerInstance
-    if (limit === null) return candidates
-    let all = true
-    for (const candidate of candidates) if (candidate.inFlight >= limit) all = false
-    return all ? candidates : candidates.filter((c) => c.inFlight < limit)
+    if (limit !== null) for (const candidate of candidates) candidate.full = candidate.inFlight >= limit
+    return candidates
   }
 
   private queued(platform: string): number {
@@ -320,7 +319,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
     const candidates = this.candidates(platform)
     if (candidates.length === 0) return { ok: false, error: noInstance(platform) }
     if (this.queued(platform) === 0) {
-      const instanceId = this.balancer.pick(platform, this.belowLimit(candidates), metadata)
+      const instanceId = this.balancer.pick(platform, this.markFull(candidates), metadata)
       if (instanceId !== null) {
         this.track(platform, instanceId, +1)
         return { ok: true, instanceId }
@@ -354,7 +353,7 @@ export class RequestRouter extends EventEmitter<RouterEvents> implements Request
       return
     }
     for (let next = queue.peek(); next !== undefined; next = queue.peek()) {
-      const instanceId = this.balancer.pick(platform, this.belowLimit(candidates), next.data.metadata)
+      const instanceId = this.balancer.pick(platform, this.markFull(candidates), next.data.metadata)
       if (instanceId === null) return
       this.track(platform, instanceId, +1)
       for (const candidate of candidates) if (candidate.instanceId === instanceId) candidate.inFlight++

@@ -2,6 +2,8 @@
  * Picks an instance of a platform: round-robin (default), least-outstanding-requests, or affinity by a
  * metadata key (a Discord channel or an Android device stays on one instance while it is usable). Callers
  * pass only usable instances (ready, healthy); `peek` answers without changing any state, `pick` commits.
+ * A candidate marked `full` (at its in-flight limit) is never chosen; an affinity key whose instance is full
+ * goes elsewhere for this request only and stays bound to its instance.
  */
 import type { BalancingConfig } from './router-config.ts'
 
@@ -9,6 +11,8 @@ export interface Candidate {
   instanceId: string
   /** Requests the router currently has in flight on this instance. */
   inFlight: number
+  /** At its in-flight limit: usable, but takes nothing more now. */
+  full?: boolean
 }
 
 export class Balancer {
@@ -40,7 +44,8 @@ export class Balancer {
     return out
   }
 
-  private choose(platform: string, candidates: readonly Candidate[], metadata: Record<string, unknown>, commit: boolean): string | null {
+  private choose(platform: string, usable: readonly Candidate[], metadata: Record<string, unknown>, commit: boolean): string | null {
+    const candidates = usable.some((c) => c.full) ? usable.filter((c) => !c.full) : usable
     if (candidates.length === 0) return null
     switch (this.strategy) {
       case 'least-outstanding':
@@ -52,7 +57,9 @@ export class Balancer {
           const bound = this.affinity.get(key)
           if (bound !== undefined && candidates.some((c) => c.instanceId === bound)) return bound
           const chosen = leastOutstanding(candidates, this.cursors.get(platform) ?? 0, (next) => commit && this.cursors.set(platform, next))
-          if (commit && chosen !== null) this.affinity.set(key, chosen)
+          // Bound to a usable instance that is only busy: spill this request, keep the binding.
+          const busy = bound !== undefined && usable.some((c) => c.instanceId === bound)
+          if (commit && !busy) this.affinity.set(key, chosen)
           return chosen
         }
         return this.roundRobin(platform, candidates, commit)

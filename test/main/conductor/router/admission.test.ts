@@ -90,6 +90,25 @@ describe('admission: backpressure and priority', () => {
     expect(runner.started).toHaveLength(4)
   })
 
+  it('spills an affinity key whose instance is full to another for that request only, keeping the binding', async () => {
+    const { router, runner } = setup({ admission: { maxInFlightPerInstance: 1 }, balancing: { strategy: 'affinity', affinityKey: 'channelId' } }, ['chat-1', 'chat-2'])
+    const send = (content: string) => void router.routeRequest({ type: 'msg', content, metadata: { channelId: 'c1' } })
+    send('a')
+    await settle()
+    send('b')
+    await settle()
+    const [first, spilled] = runner.started.map((s) => s.instanceId)
+    expect(spilled).not.toBe(first)
+    while (runner.openCalls > 0) {
+      runner.finishOne()
+      await settle()
+    }
+    send('c')
+    await settle()
+    expect(runner.started[2]?.instanceId).toBe(first)
+    runner.finishOne()
+  })
+
   it('puts a dead-letter retry behind live requests of the same priority, but not behind lower ones', async () => {
     const { router, runner } = setup({ admission: { maxInFlightPerInstance: 1 } })
     void router.routeRequest({ type: 'msg', content: 'first' })
