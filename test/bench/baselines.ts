@@ -3,7 +3,7 @@
  * a bare `node -e 0` spawn, and a bare `child_process.fork` IPC ping-pong. Shared with the router bench.
  */
 import { fork, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -31,6 +31,35 @@ export async function measureRawSpawnMs(runs = 15, nodePath = process.execPath):
   return median(times)
 }
 
+/** CPU time (µs) per sequential round trip, split by side and by user space vs kernel. */
+export interface RoundTripCpu {
+  hostUser: number
+  hostSys: number
+  childUser: number
+  childSys: number
+}
+
+/** User and system CPU (ms) a process has used so far, from /proc (10 ms ticks: measure long runs). */
+export function procCpuMs(pid: number): { user: number; sys: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10 }
+}
+
+/** Runs `work` (count round trips) and returns the CPU per round trip of this process and of `childPid`. */
+export async function cpuPerRoundTrip(childPid: number, count: number, work: () => Promise<void>): Promise<RoundTripCpu> {
+  const host0 = process.cpuUsage()
+  const child0 = procCpuMs(childPid)
+  await work()
+  const host = process.cpuUsage(host0)
+  const child1 = procCpuMs(childPid)
+  return {
+    hostUser: host.user / count,
+    hostSys: host.system / count,
+    childUser: ((child1.user - child0.user) * 1000) / count,
+    childSys: ((child1.sys - child0.sys) * 1000) / count
+  }
+}
+
 export interface IpcRoundTrip {
   /** Mean sequential round trip (send, wait for the echo), in µs. */
   roundTripUs: number
@@ -38,6 +67,8 @@ export interface IpcRoundTrip {
   perSecond: number
   /** Messages per second with `window` requests in flight at once. */
   pipelinedPerSecond: number
+  /** CPU per sequential round trip, where measured. */
+  cpu?: RoundTripCpu
 }
 
 /** A message the size and shape of a sandbox request, so the baseline carries what a request carries. */
@@ -60,7 +91,9 @@ export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Prom
       })
     for (let i = 0; i < 1000; i++) await roundTrip(i) // warm-up
     let started = performance.now()
-    for (let i = 0; i < messages; i++) await roundTrip(i)
+    const cpu = await cpuPerRoundTrip(child.pid!, messages, async () => {
+      for (let i = 0; i < messages; i++) await roundTrip(i)
+    })
     const sequentialMs = performance.now() - started
 
     started = performance.now()
@@ -82,7 +115,8 @@ export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Prom
     return {
       roundTripUs: (sequentialMs * 1000) / messages,
       perSecond: messages / (sequentialMs / 1000),
-      pipelinedPerSecond: messages / (pipelinedMs / 1000)
+      pipelinedPerSecond: messages / (pipelinedMs / 1000),
+      cpu
     }
   } finally {
     child.kill()
