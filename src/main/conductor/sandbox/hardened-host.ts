@@ -151,7 +151,7 @@ export class HardenedProcessHost implements ProcessHost {
     const key = rootKey(unshare, shape, cgroup !== null)
     let spare = this.rootedSpares.take(key)
     while (spare !== undefined && identityOf(spare.root.sources) !== spare.identity) {
-      abandonUnclaimed(spare)
+      abandon(spare, false)
       spare = this.rootedSpares.take(key)
     }
     this.rootedSpares.refill(key, () => this.spawnRootedSpare(cgroup, unshare, tools, shape, key))
@@ -165,7 +165,7 @@ export class HardenedProcessHost implements ProcessHost {
     const claimed = this.claimed.get(spec.cwd)
     this.claimed.delete(spec.cwd)
     if (!launch.permission) {
-      if (claimed) abandon(claimed)
+      if (claimed) abandon(claimed, true)
       throw new Error(`${this.nodePath} does not support --permission; refusing to run a sandbox`)
     }
     const p = spec.permissions
@@ -188,14 +188,14 @@ export class HardenedProcessHost implements ProcessHost {
     const limitBytes = spec.memoryMb * 1024 * 1024
     const node = [this.nodePath, ...nodeArgs]
     const env = { ...spec.env, ...this.extraEnv }
-    const shape: ScratchShape = { fsRead: p.fsRead.filter((path) => path !== spec.cwd), network: p.network, childProcesses: p.childProcesses }
     // A claimed rooted spare is used only for exactly the root it was made for (and its scratch as the only
     // writable path); anything else launches the usual way, with the claimed scratch dir as an ordinary one.
     if (claimed) {
+      const shape: ScratchShape = { fsRead: p.fsRead.filter((path) => path !== spec.cwd), network: p.network, childProcesses: p.childProcesses }
       const fits = withRoot && claimed.key === rootKey(unshare, shape, cgroup !== null) && p.fsWrite.length === 1 && p.fsWrite[0] === spec.cwd
       const handle = fits ? this.launchFromRootedSpare(claimed, env, spec.cwd, node, limitBytes) : undefined
       if (handle) return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, claimed.root, p.fsWrite, null)
-      abandon(claimed)
+      abandon(claimed, true)
     }
     let root: MountRoot | null = null
     if (withRoot) root = prepareMountRoot({ tools: mount.tools!, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
@@ -229,7 +229,7 @@ export class HardenedProcessHost implements ProcessHost {
 
   /** Ends the spare launchers (and rooted spares claimed but never spawned); running sandboxes are not affected. */
   async close(): Promise<void> {
-    for (const spare of this.claimed.values()) abandon(spare)
+    for (const spare of this.claimed.values()) abandon(spare, true)
     this.claimed.clear()
     await Promise.all([this.spares.close(), this.rootedSpares.close()])
   }
@@ -544,20 +544,15 @@ function rootKey(unshare: string[], shape: ScratchShape, withCgroup: boolean): s
   return JSON.stringify([unshare, withCgroup, [...shape.fsRead].sort(), shape.network, shape.childProcesses])
 }
 
-/** A claimed rooted spare that will not be used: its shell reads EOF and exits; then root and cgroup go. */
-function abandon(spare: RootedSpare): void {
+/**
+ * A rooted spare that will not be used: its shell reads EOF and exits; then its cgroup and root go, and its
+ * scratch dir too unless a sandbox claimed it (then the scratch dir is that sandbox's).
+ */
+function abandon(spare: RootedSpare, claimed: boolean): void {
   spare.child.once('close', () => {
     void spare.group?.remove()
-    spare.root.remove()
-  })
-  spare.child.stdin?.end()
-}
-
-/** A rooted spare taken from the pool but not handed out: it also still owns its scratch dir. */
-function abandonUnclaimed(spare: RootedSpare): void {
-  spare.child.once('close', () => {
-    void spare.group?.remove()
-    spare.discard()
+    if (claimed) spare.root.remove()
+    else spare.discard()
   })
   spare.child.stdin?.end()
 }
