@@ -25,6 +25,17 @@ describe('Overview', () => {
     expect(within(breaker).getByText(/next probe/)).toBeTruthy()
   })
 
+  it('shows how many requests wait for a busy platform, marked once any do', async () => {
+    const { engine, tick } = await renderPanel()
+    const waiting = async () => within(await screen.findByTestId('platform-android')).getByText('waiting').parentElement!
+    expect((await waiting()).textContent).toBe('0waiting')
+    expect((await waiting()).className).not.toContain('metric-bad')
+    engine.setQueued('android', 7)
+    await tick()
+    expect((await waiting()).textContent).toBe('7waiting')
+    expect((await waiting()).className).toContain('metric-bad')
+  })
+
   it('states the breaker failures against its thresholds in words', async () => {
     const { engine, tick } = await renderPanel()
     expect((await screen.findByTestId('breaker-failures-android')).textContent).toMatch(/^0 of 3 in a row · no calls in the last \d+ s \(rate opens at \d+% from \d+ calls\)$/)

@@ -25,6 +25,8 @@ interface Platform {
   ok: number
   failed: number
   latenciesMs: number[]
+  /** Requests waiting for a free instance (the router's admission line). */
+  queued: number
   instances: { id: string; pid: number; state: 'starting' | 'ready' | 'restarting' | 'down'; restarts: number; startedAtMs: number; routed: number }[]
   rr: number
 }
@@ -48,6 +50,7 @@ export class FakeEngine implements EnginePort {
         ok: 0,
         failed: 0,
         latenciesMs: [],
+        queued: 0,
         rr: 0,
         breaker: {
           platform: name, state: 'closed', sinceMs: startMs, consecutiveFailures: 0, consecutiveThreshold: 3, failureRate: null,
@@ -88,6 +91,11 @@ export class FakeEngine implements EnginePort {
     this.#platform(platform).failing = failing
   }
 
+  /** Sets how many requests wait for a free instance of the platform. */
+  setQueued(platform: string, queued: number): void {
+    this.#platform(platform).queued = queued
+  }
+
   /** Simulates the runner killing a process for memory; the manager restarts it. */
   killForMemory(instanceId: string): void {
     for (const platform of this.#platforms.values()) {
@@ -119,7 +127,7 @@ export class FakeEngine implements EnginePort {
       metrics: platforms.map((p) => {
         const sorted = [...p.latenciesMs].sort((a, b) => a - b)
         const at = (q: number): number | null => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null)
-        return { platform: p.name, requestsPerSec: (p.ok + p.failed) / 60, errorsPerSec: p.failed / 60, p50Ms: at(0.5), p95Ms: at(0.95), inFlight: 0, queued: 0 }
+        return { platform: p.name, requestsPerSec: (p.ok + p.failed) / 60, errorsPerSec: p.failed / 60, p50Ms: at(0.5), p95Ms: at(0.95), inFlight: 0, queued: p.queued }
       }),
       router: {
         atMs: this.#nowMs,
