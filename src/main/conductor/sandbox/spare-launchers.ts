@@ -37,12 +37,19 @@ interface Pooled<S extends Spare> {
  */
 export class SpareLaunchers<S extends Spare = Spare> {
   private readonly size: number
+  private readonly refillDelayMs: number
   private readonly pools = new Map<string, Array<Pooled<S>>>()
   private readonly filling = new Set<string>()
   private closed = false
 
-  constructor(size: number) {
+  /**
+   * `refillDelayMs`: how long after a take the pool starts making a replacement. Making one is a handful of
+   * process launches (and mounts, for a rooted spare); started at once it would compete for the CPU with the
+   * very sandbox that was just taken, whose start someone is waiting for.
+   */
+  constructor(size: number, refillDelayMs = 100) {
     this.size = size
+    this.refillDelayMs = refillDelayMs
   }
 
   /** A live spare of this shape, removed from the pool; undefined when none is ready. */
@@ -58,13 +65,13 @@ export class SpareLaunchers<S extends Spare = Spare> {
   }
 
   /**
-   * Tops the pool of this shape up to its size in the background (one spare at a time, so a refill never
-   * competes with the sandbox being started for more than one spawn). `make` throws when it cannot.
+   * Tops the pool of this shape up to its size in the background, one spare at a time, each after
+   * `refillDelayMs`. `make` throws when it cannot.
    */
   refill(key: string, make: () => S): void {
     if (this.size === 0 || this.closed || this.filling.has(key)) return
     this.filling.add(key)
-    setImmediate(() => {
+    const timer = setTimeout(() => {
       this.filling.delete(key)
       if (this.closed) return
       const pool = this.pools.get(key) ?? []
@@ -84,7 +91,9 @@ export class SpareLaunchers<S extends Spare = Spare> {
       })
       pool.push(pooled)
       this.refill(key, make)
-    })
+    }, this.refillDelayMs)
+    // A pending refill is no reason to keep a process alive.
+    timer.unref()
   }
 
   /** The spares waiting in the pools, for diagnostics and tests. */
