@@ -73,6 +73,9 @@ interface RootedSpare extends Spare {
   readonly discard: () => void
 }
 
+/** Plugin roots that keep a rooted spare at once (least recently used ones give theirs up). */
+const ROOTED_SHAPES_KEPT = 16
+
 /** A spare's cgroup limit until it is taken: only its shell is in the group by then. */
 const SPARE_LIMIT_BYTES = 64 * 1024 * 1024
 
@@ -98,7 +101,7 @@ export class HardenedProcessHost implements ProcessHost {
     this.extraEnv = options.extraEnv ?? {}
     this.addedEnvKeys = Object.keys(this.extraEnv)
     this.spares = new SpareLaunchers(options.spareLaunchers ?? 1)
-    this.rootedSpares = new SpareLaunchers<RootedSpare>(options.spareLaunchers ?? 1)
+    this.rootedSpares = new SpareLaunchers<RootedSpare>(options.spareLaunchers ?? 1, { maxShapes: ROOTED_SHAPES_KEPT })
   }
 
   private probed() {

@@ -38,6 +38,8 @@ interface Pooled<S extends Spare> {
 export class SpareLaunchers<S extends Spare = Spare> {
   private readonly size: number
   private readonly refillDelayMs: number
+  private readonly maxShapes: number
+  /** Pools by shape, least recently used first (a use moves a shape to the end). */
   private readonly pools = new Map<string, Array<Pooled<S>>>()
   private readonly filling = new Set<string>()
   private closed = false
@@ -47,14 +49,21 @@ export class SpareLaunchers<S extends Spare = Spare> {
    * process launches (and mounts, for a rooted spare); started at once it would compete for the CPU with the
    * very sandbox that was just taken, whose start someone is waiting for.
    */
-  constructor(size: number, refillDelayMs = 100) {
+  /**
+   * `maxShapes`: shapes that keep spares at once. Rooted spares are made per plugin root, so a host that
+   * starts sandboxes of ever new shapes (ad-hoc code with varying grants) would otherwise keep an idle spare for
+   * each; past the bound, the least recently used shape's spares are ended.
+   */
+  constructor(size: number, options: { refillDelayMs?: number; maxShapes?: number } = {}) {
     this.size = size
-    this.refillDelayMs = refillDelayMs
+    this.refillDelayMs = options.refillDelayMs ?? 100
+    this.maxShapes = options.maxShapes ?? Infinity
   }
 
   /** A live spare of this shape, removed from the pool; undefined when none is ready. */
   take(key: string): S | undefined {
     const pool = this.pools.get(key)
+    if (pool) this.touch(key, pool)
     while (pool && pool.length > 0) {
       const pooled = pool.shift()!
       if (pooled.gone) continue
@@ -75,8 +84,9 @@ export class SpareLaunchers<S extends Spare = Spare> {
       this.filling.delete(key)
       if (this.closed) return
       const pool = this.pools.get(key) ?? []
-      this.pools.set(key, pool)
+      this.touch(key, pool)
       if (pool.filter((p) => !p.gone).length >= this.size) return
+      this.makeRoomBeside(key)
       let spare: S
       try {
         spare = make()
@@ -94,6 +104,22 @@ export class SpareLaunchers<S extends Spare = Spare> {
     }, this.refillDelayMs)
     // A pending refill is no reason to keep a process alive.
     timer.unref()
+  }
+
+  /** Marks a shape as just used (the pools map keeps insertion order: least recently used first). */
+  private touch(key: string, pool: Array<Pooled<S>>): void {
+    this.pools.delete(key)
+    this.pools.set(key, pool)
+  }
+
+  /** Ends the spares of the least recently used other shapes until `key` fits within `maxShapes`. */
+  private makeRoomBeside(key: string): void {
+    const others = [...this.pools].filter(([other, pool]) => other !== key && pool.some((p) => !p.gone))
+    for (let i = 0; others.length - i >= this.maxShapes; i++) {
+      const [evicted, pool] = others[i]!
+      for (const pooled of pool.splice(0)) if (!pooled.gone) pooled.spare.child.stdin?.end()
+      this.pools.delete(evicted)
+    }
   }
 
   /** The spares waiting in the pools, for diagnostics and tests. */
