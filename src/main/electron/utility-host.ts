@@ -16,7 +16,7 @@ import type { ForkOptions, UtilityProcess } from 'electron'
 import type { IsolationLayer } from '../../shared/sandbox.ts'
 import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, SpawnSpec } from '../conductor/sandbox/process-host.ts'
 import { heapFlags } from '../conductor/sandbox/heap-flags.ts'
-import { treeOf } from '../conductor/sandbox/proc-tree.ts'
+import { killAndReap, refsOf, treeOf, type ProcessRef } from '../conductor/sandbox/proc-tree.ts'
 
 export type UtilityFork = (modulePath: string, args?: string[], options?: ForkOptions) => UtilityProcess
 
@@ -60,15 +60,24 @@ class UtilityHandle implements ProcessHandle {
   private sentSignal: string | null = null
   private exited: ExitInfo | undefined
   private lastPid: number | undefined
+  /** The tree as it was when a kill began: what must be gone before the exit is reported. */
+  private killed: ProcessRef[] = []
+  /** The utility process has exited (its exit is reported once the rest of a killed tree is gone too). */
+  private gone = false
   private readonly listeners: ((info: ExitInfo) => void)[] = []
 
   constructor(child: UtilityProcess) {
     this.child = child
     child.once('spawn', () => (this.lastPid = child.pid))
     child.once('exit', (code: number) => {
+      this.gone = true
       // After a host kill Electron reports 0; report the signal we sent, not a clean exit.
-      this.exited = this.sentSignal ? { exitCode: null, signal: this.sentSignal, oomKilled: false } : { exitCode: code, signal: null, oomKilled: false }
-      for (const listener of this.listeners) listener(this.exited)
+      const info: ExitInfo = this.sentSignal ? { exitCode: null, signal: this.sentSignal, oomKilled: false } : { exitCode: code, signal: null, oomKilled: false }
+      // Descendants that were signalled with it (a grandchild in its own session) may still be dying.
+      void killAndReap(this.killed).then(() => {
+        this.exited = info
+        for (const listener of this.listeners) listener(info)
+      })
     })
   }
 
@@ -85,7 +94,7 @@ class UtilityHandle implements ProcessHandle {
   }
 
   send(message: unknown): void {
-    if (!this.exited) this.child.postMessage(message)
+    if (!this.gone) this.child.postMessage(message)
   }
 
   onMessage(listener: (message: unknown) => void): void {
@@ -103,13 +112,15 @@ class UtilityHandle implements ProcessHandle {
 
   treePids(): number[] {
     const pid = this.child.pid
-    return pid === undefined || this.exited ? [] : treeOf(pid)
+    return pid === undefined || this.gone ? [] : treeOf(pid)
   }
 
   kill(graceMs: number): Promise<void> {
     if (this.exited) return Promise.resolve()
     const done = new Promise<void>((resolve) => this.onExit(() => resolve()))
+    if (this.gone) return done
     const tree = this.treePids()
+    this.killed = refsOf(tree)
     this.sentSignal = 'SIGTERM'
     this.child.kill()
     for (const pid of tree.slice(1)) signal(pid, 'SIGTERM')

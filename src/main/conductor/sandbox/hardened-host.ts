@@ -28,7 +28,7 @@ import { constants } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { IsolationLayer } from '../../../shared/sandbox.ts'
 import { MemoryCgroup, probeCgroup, type CgroupSupport } from './cgroup.ts'
-import { childrenOf, namespaceOf, treeOf } from './proc-tree.ts'
+import { childrenOf, killAndReap, namespaceOf, refsOf, treeOf, type ProcessRef } from './proc-tree.ts'
 import type { ExitInfo, HostCapabilities, ProcessHandle, ProcessHost, ScratchShape, SpawnSpec } from './process-host.ts'
 import { encodeFrame, FrameDecoder } from './framing.ts'
 import { heapFlags } from './heap-flags.ts'
@@ -366,6 +366,8 @@ class HardenedHandle implements ProcessHandle {
   private readonly writePaths: string[]
   private readonly launchDir: string | null
   private nodePid: number | undefined
+  /** The sandbox's tree as it was when a kill began: what must be gone before the exit is reported. */
+  private killed: ProcessRef[] = []
   private exited: ExitInfo | undefined
   private sigkilled = false
   private readonly exitListeners: ((info: ExitInfo) => void)[] = []
@@ -431,6 +433,8 @@ class HardenedHandle implements ProcessHandle {
       exitCode = null
     }
     const oomKilled = this.group?.oomKilled() ?? false
+    // Without a PID namespace, a killed plugin's own children (one in a session of its own) may still be dying.
+    await killAndReap(this.killed)
     await this.group?.remove()
     this.root?.remove()
     if (this.launchDir) rmSync(this.launchDir, { recursive: true, force: true })
@@ -482,7 +486,9 @@ class HardenedHandle implements ProcessHandle {
   kill(graceMs: number): Promise<void> {
     if (this.exited) return Promise.resolve()
     const done = new Promise<void>((resolve) => this.onExit(() => resolve()))
-    for (const pid of this.treePids()) signal(pid, 'SIGTERM')
+    const tree = this.treePids()
+    this.killed = refsOf(tree)
+    for (const pid of tree) signal(pid, 'SIGTERM')
     const timer = setTimeout(() => this.killNow(), graceMs)
     void done.then(() => clearTimeout(timer))
     return done

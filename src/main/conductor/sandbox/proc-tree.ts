@@ -40,6 +40,52 @@ export function namespaceOf(pid: number | 'self', kind: 'net' | 'pid' | 'mnt'): 
   }
 }
 
+/** A process as killable later: its pid and its start time, so a pid reused since is never signalled. */
+export interface ProcessRef {
+  pid: number
+  startTime: string
+}
+
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch {
+    return null
+  }
+}
+
+/** References to `pids` that can be signalled safely later (gone ones are left out). */
+export function refsOf(pids: readonly number[]): ProcessRef[] {
+  const out: ProcessRef[] = []
+  for (const pid of pids) {
+    const startTime = startTimeOf(pid)
+    if (startTime !== null) out.push({ pid, startTime })
+  }
+  return out
+}
+
+/**
+ * SIGKILLs what is left of `refs` and resolves once none of them runs any more (or after `timeoutMs`). A
+ * signal takes effect when its target is next scheduled, so right after a kill a process can still be listed
+ * for some ms on a busy machine: whoever reports "the sandbox is gone" waits for this first.
+ */
+export async function killAndReap(refs: readonly ProcessRef[], timeoutMs = 1_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const left = refs.filter((ref) => isAlive(ref.pid) && startTimeOf(ref.pid) === ref.startTime)
+    if (left.length === 0 || performance.now() > deadline) return
+    for (const ref of left) {
+      try {
+        process.kill(ref.pid, 'SIGKILL')
+      } catch {
+        // gone in between
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
+
 /** True while the pid exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   try {
