@@ -412,7 +412,10 @@ class HardenedHandle implements ProcessHandle {
     // Without a PID namespace, the wrapper shell's exit means Node is gone (or a plugin killed the shell):
     // anything left in the process group would otherwise hold the pipes open and delay 'close' forever.
     child.once('exit', () => {
-      if (!this.pidNamespace && child.pid !== undefined) signal(-child.pid, 'SIGKILL')
+      if (this.pidNamespace || child.pid === undefined) return
+      // Node and what it started (also outside the group) go too, and the exit waits until they are gone.
+      this.killed = [...this.killed, ...refsOf(this.treePids())]
+      signal(-child.pid, 'SIGKILL')
     })
     // 'close' rather than 'exit': by then the stdio pipes are drained, so the output buffers are complete.
     child.once('close', (code, exitSignal) => void this.finish(code, exitSignal))
