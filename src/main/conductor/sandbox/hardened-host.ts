@@ -305,25 +305,14 @@ export class HardenedProcessHost implements ProcessHost {
     const shell = tools.shellFiles![0]!
     const scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
     let root: MountRoot | null = null
-    let group: MemoryCgroup | null = null
     try {
       root = prepareMountRoot({ tools, readPaths: [...shape.fsRead, ...tools.shellFiles!], writePaths: [scratchDir], systemRuntime: shape.childProcesses, network: shape.network })
-      group = cgroup ? MemoryCgroup.create(cgroup, `conductor-spare-${randomUUID().slice(0, 8)}`, SPARE_LIMIT_BYTES) : null
-      const head = `${cgroupJoin(group !== null)}${mountScript(tools)}exec "$@"`
-      const command = [...unshare, '/bin/sh', '-c', head, 'sh', group?.procsFile ?? '-', root.fstabPath, ...enterRoot(tools, root, scratchDir, [shell, '-c', rootedSpareScript(), 'sh'])]
-      const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {}, cwd: '/', detached: true })
-      child.on('error', () => {
-        // A spawn failure also emits 'close'; the pool drops the spare then.
-      })
-      child.stdin!.on('error', () => {
-        // EPIPE: the spare died before it was used; the pool drops it on 'close'.
-      })
       const made = root
+      const head = `${mountScript(tools)}exec "$@"`
+      const spare = startSpare(cgroup, unshare, head, [made.fstabPath, ...enterRoot(tools, made, scratchDir, [shell, '-c', rootedSpareScript(), 'sh'])])
       return {
-        child, group, root: made, scratchDir, key,
+        ...spare, root: made, scratchDir, key,
         identity: identityOf(made.sources),
-        pidNamespace: true,
-        netNamespace: unshare.includes('--net'),
         discard: () => {
           made.remove()
           rmSync(scratchDir, { recursive: true, force: true })
@@ -331,29 +320,36 @@ export class HardenedProcessHost implements ProcessHost {
       }
     } catch (cause) {
       root?.remove()
-      void group?.remove()
       rmSync(scratchDir, { recursive: true, force: true })
       throw cause
     }
   }
 
   private spawnSpare(cgroup: CgroupSupport | null, unshare: string[]): Spare {
-    // The limit is rewritten to the sandbox's own at take time; until then the shell alone is in the group.
-    const group = cgroup ? MemoryCgroup.create(cgroup, `conductor-spare-${randomUUID().slice(0, 8)}`, SPARE_LIMIT_BYTES) : null
-    const command = [...unshare, '/bin/sh', '-c', spareScript(group !== null), 'sh', group?.procsFile ?? '-']
-    try {
-      const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {}, cwd: '/', detached: true })
-      child.on('error', () => {
-        // A spawn failure also emits 'close'; the pool drops the spare then.
-      })
-      child.stdin!.on('error', () => {
-        // EPIPE: the spare died before it was used; the pool drops it on 'close'.
-      })
-      return { child, group, pidNamespace: unshare.length > 0, netNamespace: unshare.includes('--net') }
-    } catch (cause) {
-      void group?.remove()
-      throw cause
-    }
+    return startSpare(cgroup, unshare, spareScript(), [])
+  }
+}
+
+/**
+ * Starts a spare's process: the unshare head, then a shell that joins its own memory cgroup and runs `body`
+ * with `args`. The cgroup's limit is rewritten to the sandbox's own at take time; until then only the spare
+ * is in the group.
+ */
+function startSpare(cgroup: CgroupSupport | null, unshare: string[], body: string, args: string[]): Spare {
+  const group = cgroup ? MemoryCgroup.create(cgroup, `conductor-spare-${randomUUID().slice(0, 8)}`, SPARE_LIMIT_BYTES) : null
+  const command = [...unshare, '/bin/sh', '-c', `${cgroupJoin(group !== null)}${body}`, 'sh', group?.procsFile ?? '-', ...args]
+  try {
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {}, cwd: '/', detached: true })
+    child.on('error', () => {
+      // A spawn failure also emits 'close'; the pool drops the spare then.
+    })
+    child.stdin!.on('error', () => {
+      // EPIPE: the spare died before it was used; the pool drops it on 'close'.
+    })
+    return { child, group, pidNamespace: unshare.length > 0, netNamespace: unshare.includes('--net') }
+  } catch (cause) {
+    void group?.remove()
+    throw cause
   }
 }
 

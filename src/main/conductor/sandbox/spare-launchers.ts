@@ -150,9 +150,9 @@ export function cgroupJoin(joinsCgroup: boolean): string {
   return joinsCgroup ? `echo 0 > "$1" || exit 121; shift; ` : 'shift; '
 }
 
-/** The shell a spare runs: join the cgroup (`$1`, or `-` for none), then wait for the launch script's path. */
-export function spareScript(joinsCgroup: boolean): string {
-  return `${cgroupJoin(joinsCgroup)}IFS= read -r launch || exit 0; exec </dev/null; . "$launch"`
+/** What a plain spare's shell runs after joining its cgroup: wait for the launch script's path, then source it. */
+export function spareScript(): string {
+  return 'IFS= read -r launch || exit 0; exec </dev/null; . "$launch"'
 }
 
 /**
