@@ -46,21 +46,24 @@ export interface ProcessRef {
   startTime: string
 }
 
-function startTimeOf(pid: number): string | null {
+/** The fields of /proc/<pid>/stat after the command name (state first), or null when the pid is gone. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   } catch {
     return null
   }
 }
 
+const running = (fields: string[] | null): fields is string[] => fields !== null && fields[0] !== 'Z' && fields[0] !== 'X'
+
 /** References to `pids` that can be signalled safely later (gone ones are left out). */
 export function refsOf(pids: readonly number[]): ProcessRef[] {
   const out: ProcessRef[] = []
   for (const pid of pids) {
-    const startTime = startTimeOf(pid)
-    if (startTime !== null) out.push({ pid, startTime })
+    const startTime = statFields(pid)?.[19]
+    if (startTime !== undefined) out.push({ pid, startTime })
   }
   return out
 }
@@ -73,7 +76,10 @@ export function refsOf(pids: readonly number[]): ProcessRef[] {
 export async function killAndReap(refs: readonly ProcessRef[], timeoutMs = 1_000): Promise<void> {
   const deadline = performance.now() + timeoutMs
   for (;;) {
-    const left = refs.filter((ref) => isAlive(ref.pid) && startTimeOf(ref.pid) === ref.startTime)
+    const left = refs.filter((ref) => {
+      const fields = statFields(ref.pid)
+      return running(fields) && fields[19] === ref.startTime
+    })
     if (left.length === 0 || performance.now() > deadline) return
     for (const ref of left) {
       try {
@@ -88,13 +94,7 @@ export async function killAndReap(refs: readonly ProcessRef[], timeoutMs = 1_000
 
 /** True while the pid exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    return state !== 'Z' && state !== 'X'
-  } catch {
-    return false
-  }
+  return running(statFields(pid))
 }
 
 /** Every live pid whose `kind` namespace is `namespace` (a scan of /proc; for checks, not hot paths). */
