@@ -150,15 +150,23 @@ describe('sandboxes launched from a spare', () => {
   })
 
   /** Starts (and keeps) one sandbox with `grant`, then waits for the rooted spare made for that shape. */
-  async function rootedSpareFor(id: string, grant: { readPaths: string[] }, memoryMb = 192) {
-    const before = new Set(host.spareLaunchers().map((s) => s.pid))
-    const first = await runner.start(hostilePlugin, id, { limits: { memoryMb }, policy: grant })
-    if (!first.ok) throw new Error(first.error.message)
+  /** The pids of the spares waiting now, to recognise the one made after. */
+  const sparePids = () => new Set(host.spareLaunchers().map((s) => s.pid))
+
+  /** Resolves with the first rooted spare not among `before` (pools refill in the background). */
+  async function newRootedSpare(before: Set<number | undefined>): Promise<SpareView> {
     for (;;) {
       const spare = host.spareLaunchers().find((s) => s.rooted && !before.has(s.pid))
-      if (spare) return { first: first.value, spare }
+      if (spare) return spare
       await new Promise((resolve) => setImmediate(resolve))
     }
+  }
+
+  async function rootedSpareFor(id: string, grant: { readPaths: string[] }, memoryMb = 192) {
+    const before = sparePids()
+    const first = await runner.start(hostilePlugin, id, { limits: { memoryMb }, policy: grant })
+    if (!first.ok) throw new Error(first.error.message)
+    return { first: first.value, spare: await newRootedSpare(before) }
   }
 
   it('starts a sandbox from a rooted spare in its scratch and root, as isolated as a direct launch', async ({ skip }) => {
@@ -209,11 +217,10 @@ describe('sandboxes launched from a spare', () => {
       writeFileSync(join(folder, 'index.mjs'), `export function handleRequest() { return '${version}' }\n`)
     }
     write('v1')
-    const before = new Set(host.spareLaunchers().map((s) => s.pid))
+    const before = sparePids()
     const first = await runner.start(join(folder, 'index.mjs'), 'swap-v1')
     expect(first.ok).toBe(true)
-    let spare: SpareView | undefined
-    while (!(spare = host.spareLaunchers().find((s) => s.rooted && !before.has(s.pid)))) await new Promise((resolve) => setImmediate(resolve))
+    const spare = await newRootedSpare(before)
     await runner.stop('swap-v1')
     // An upgrade that swaps the folder: same path, new directory. The spare's bind still shows the old one.
     renameSync(folder, join(base, 'plugin-old'))
@@ -234,10 +241,9 @@ describe('sandboxes launched from a spare', () => {
     spawnSync('/bin/sh', ['-c', `printf 'process.exit(7)' > '${script}'`])
     const other = ownGrant().readPaths[0]!
     const shape = { fsRead: [dir], network: false, childProcesses: false }
-    const before = new Set(host.spareLaunchers().map((s) => s.pid))
+    const before = sparePids()
     expect(await host.claimScratch(shape)).toBeNull() // none of this shape yet: the claim has one made
-    let spare: SpareView | undefined
-    while (!(spare = host.spareLaunchers().find((s) => s.rooted && !before.has(s.pid)))) await new Promise((resolve) => setImmediate(resolve))
+    const spare = await newRootedSpare(before)
     const scratch = await host.claimScratch(shape)
     expect(scratch).toBe(spare.scratchDir)
     // A second writable path: not the root this spare mounted.
