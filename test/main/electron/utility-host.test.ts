@@ -35,7 +35,7 @@ describe('UtilityProcessHost', () => {
     const call = fake.calls[0]!
     expect(Object.keys(call.options.env ?? {}).length).toBeGreaterThan(0)
     expect(call.options.env).not.toHaveProperty('CONDUCTOR_TEST_SECRET')
-    expect(call.options.execArgv).toEqual(['--js-flags=--max-old-space-size=96 --max-semi-space-size=4'])
+    expect(call.options.execArgv).toEqual(['--js-flags=--max-old-space-size=96 --max-semi-space-size=4 --min-semi-space-size=2'])
     expect(call.pidAtSpawnEvent).toBeTypeOf('number')
     if (!started.ok) return
     expect(started.value.pid).toBe(call.pidAtSpawnEvent)
