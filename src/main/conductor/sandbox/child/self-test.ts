@@ -3,12 +3,14 @@
  * reports the error code it got. The host turns these into isolation evidence (together with what it checks
  * from the outside), so a layer is never reported from a flag alone.
  */
-import { spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
-import { getHeapStatistics } from 'node:v8'
-import { Worker } from 'node:worker_threads'
 import type { InitMessage, SelfTest } from '../protocol.ts'
+
+// Through getBuiltinModule, not `import`, for the cold start (see sandbox-host.ts).
+const { spawnSync } = process.getBuiltinModule('node:child_process')
+const { readFileSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs')
+const { connect } = process.getBuiltinModule('node:net')
+const { getHeapStatistics } = process.getBuiltinModule('node:v8')
+const { Worker } = process.getBuiltinModule('node:worker_threads')
 
 function codeOf(cause: unknown): string {
   const code = (cause as { code?: unknown } | null)?.code
