@@ -3,7 +3,7 @@
  * round trips through `execute` vs a raw fork IPC ping-pong, all measured in this run. On a shared, noisy
  * machine the raw and sandbox samples are interleaved (cold) or alternated round by round (warm), and both
  * the median and the best are printed. The child host is measured run from source (what the tests use) and
- * as it ships (`out/main/sandbox-host.js`: one self-contained, minified file). The bundled child is also
+ * as it ships (`out/main/sandbox-host.mjs`: one self-contained, minified file). The bundled child is also
  * started with layers switched off one by one, so the cost of each layer is printed (differences of medians).
  */
 import { existsSync } from 'node:fs'
@@ -17,7 +17,7 @@ const root = join(import.meta.dirname, '../..')
 
 /** The child host as it ships: the self-contained bundle `npm run build` writes (the bench script builds first). */
 function shippedChildHost(): string | null {
-  const file = join(root, 'out/main/sandbox-host.js')
+  const file = join(root, 'out/main/sandbox-host.mjs')
   if (existsSync(file)) return file
   console.log(`  (shipped child skipped: ${file} is missing; run \`npm run build\` first)`)
   return null

@@ -25,7 +25,7 @@ function sandboxPids(): number[] {
     .filter((name) => /^\d+$/.test(name))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(root, 'out/main/sandbox-host.js'))
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(root, 'out/main/sandbox-host.mjs'))
       } catch {
         return false
       }

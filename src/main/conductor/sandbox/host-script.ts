@@ -1,6 +1,6 @@
 /**
  * Finds the sandbox child's entry script and the paths it must be allowed to read under `--permission`.
- * Built app: `out/main/sandbox-host.js` (a self-contained bundle built beside the main entries); from source (tests, `node`
+ * Built app: `out/main/sandbox-host.mjs` (a self-contained bundle built beside the main entries); from source (tests, `node`
  * running .ts directly): `child/sandbox-host.ts`. Plus the zod package when the entry imports it externally.
  */
 import { existsSync } from 'node:fs'
@@ -27,7 +27,7 @@ export function resolveHostScript(configured?: string): HostScript {
   const withZod = (paths: string[]): string[] => (zod ? [...paths, zod] : paths)
   if (configured) return { scriptPath: configured, readPaths: withZod([configured]) }
   const here = import.meta.dirname
-  for (const built of [join(here, 'sandbox-host.js'), join(here, '..', 'sandbox-host.js')]) {
+  for (const built of [join(here, 'sandbox-host.mjs'), join(here, '..', 'sandbox-host.mjs')]) {
     // The built child is one self-contained file (zod included; see electron.vite.config.ts): it is all the
     // child needs to read to load itself.
     if (existsSync(built)) return { scriptPath: built, readPaths: [built] }

@@ -31,7 +31,7 @@ export const SandboxConfigSchema = z.object({
    * yet), per chain shape; a cold start takes one instead of waiting for that set-up. 0 = none.
    */
   spareLaunchers: z.number().int().min(0).max(8).default(1),
-  /** Override of the child entry script (default: built `sandbox-host.js`, else the source file). */
+  /** Override of the child entry script (default: built `sandbox-host.mjs`, else the source file). */
   hostScriptPath: z.string().optional()
 })
 export type SandboxConfig = z.infer<typeof SandboxConfigSchema>
