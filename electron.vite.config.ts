@@ -17,19 +17,22 @@ function sandboxChildBundle(): Plugin {
     name: 'conductor:sandbox-child-bundle',
     apply: 'build',
     async writeBundle(options) {
-      await build({
-        configFile: false,
-        logLevel: 'warn',
-        ssr: { noExternal: true },
-        build: {
-          ssr: resolve(__dirname, 'src/main/conductor/sandbox/child/sandbox-host.ts'),
-          outDir: options.dir,
-          emptyOutDir: false,
-          minify: true,
-          target: 'node22',
-          rolldownOptions: { output: { format: 'es', entryFileNames: 'sandbox-host.mjs' } }
-        }
-      })
+      // The Landlock launcher (child/landlock-launcher.ts) is built the same way: it runs before the child.
+      for (const name of ['sandbox-host', 'landlock-launcher']) {
+        await build({
+          configFile: false,
+          logLevel: 'warn',
+          ssr: { noExternal: true },
+          build: {
+            ssr: resolve(__dirname, `src/main/conductor/sandbox/child/${name}.ts`),
+            outDir: options.dir,
+            emptyOutDir: false,
+            minify: true,
+            target: 'node22',
+            rolldownOptions: { output: { format: 'es', entryFileNames: `${name}.mjs` } }
+          }
+        })
+      }
     }
   }
 }

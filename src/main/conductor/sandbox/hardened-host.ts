@@ -9,7 +9,9 @@
  *                --max-old-space-size=<75 % of the budget> --max-semi-space-size=… sandbox-host
  *
  * Without namespaces the chain is sh (cgroup) → node; without the mount layer (turned off, or mount/setpriv
- * unavailable) the chroot and setpriv hops are left out and the filesystem layers are only advisory.
+ * unavailable) the chroot and setpriv hops are left out. Then, where the kernel offers Landlock and Node has
+ * `node:ffi`, the filesystem layers come from Landlock instead (landlock.ts): Node is started through a
+ * launcher that restricts itself to the sandbox's paths and execs it. With neither, they are only advisory.
  *
  * Spare launchers (spare-launchers.ts) run that chain ahead of time as far as it does not depend on the plugin.
  * A rooted spare goes further for one root shape (the read paths of a plugin, its grants): its private root,
@@ -36,6 +38,8 @@ import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
 import { enterRoot, mountScript, prepareMountRoot, type MountRoot, type MountTools } from './mount-root.ts'
 import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
+import type { LandlockRules } from './child/landlock-launcher.ts'
+import { landlockCommand, landlockRules, probeLandlock, type LandlockProbe } from './landlock.ts'
 import { cgroupJoin, launchScript, rootedSpareScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
 
 export interface HardenedHostOptions {
@@ -48,6 +52,8 @@ export interface HardenedHostOptions {
   useCgroup?: boolean
   /** The private read-only root (mount namespace); on by default where the machine allows it. */
   useMountNamespace?: boolean
+  /** Landlock for sandboxes without a private root; on by default where the kernel and Node offer it. */
+  useLandlock?: boolean
   /**
    * Launch chains kept started ahead of time per chain shape (namespaces entered, cgroup joined, waiting for
    * a plugin; see spare-launchers.ts); 0 = none. Default 1.
@@ -93,7 +99,7 @@ export class HardenedProcessHost implements ProcessHost {
   private readonly rootedSpares: SpareLaunchers<RootedSpare>
   /** Rooted spares whose scratch dir a sandbox claimed and has not spawned with yet, by scratch dir. */
   private readonly claimed = new Map<string, RootedSpare>()
-  private probe: Promise<{ launch: LaunchProbe; mount: MountProbe; cgroup: CgroupSupport | null; cgroupEvidence: string }> | undefined
+  private probe: Promise<{ launch: LaunchProbe; mount: MountProbe; landlock: LandlockProbe; cgroup: CgroupSupport | null; cgroupEvidence: string }> | undefined
 
   constructor(options: HardenedHostOptions = {}) {
     this.options = options
@@ -114,9 +120,14 @@ export class HardenedProcessHost implements ProcessHost {
       if (!launch.namespaces) return { tools: null, evidence: 'no namespaces on this host' }
       return probeMountLayer(launch.namespaces.prefix, this.nodePath, this.extraEnv)
     })
-    this.probe = Promise.all([launched, mounted, probeCgroup()]).then(([launch, mount, cg]) => ({
+    const landlock: Promise<LandlockProbe> =
+      this.options.useLandlock === false
+        ? Promise.resolve({ support: null, evidence: 'Landlock disabled by configuration' })
+        : probeLandlock(this.nodePath, this.extraEnv)
+    this.probe = Promise.all([launched, mounted, landlock, probeCgroup()]).then(([launch, mount, ll, cg]) => ({
       launch,
       mount,
+      landlock: ll,
       cgroup: this.options.useCgroup === false ? null : cg.support,
       cgroupEvidence: this.options.useCgroup === false ? 'disabled by configuration' : cg.evidence
     }))
@@ -124,13 +135,15 @@ export class HardenedProcessHost implements ProcessHost {
   }
 
   async capabilities(): Promise<HostCapabilities> {
-    const { launch, mount, cgroup, cgroupEvidence } = await this.probed()
+    const { launch, mount, landlock, cgroup, cgroupEvidence } = await this.probed()
     const layers: IsolationLayer[] = launch.layers.map((layer) =>
       layer.layer === 'filesystem-read' && mount.tools
         ? { layer: 'filesystem-read', status: 'enforced', mechanism: 'mount namespace: private read-only root, no capabilities', evidence: mount.evidence }
-        : layer.layer === 'filesystem-read'
-          ? { ...layer, evidence: `${layer.evidence}; no private root: ${mount.evidence}` }
-          : layer
+        : layer.layer === 'filesystem-read' && landlock.support
+          ? { layer: 'filesystem-read', status: 'enforced', mechanism: `Landlock ABI ${landlock.support.abi}: kernel path rules`, evidence: `no private root (${mount.evidence}); ${landlock.evidence}` }
+          : layer.layer === 'filesystem-read'
+            ? { ...layer, evidence: `${layer.evidence}; no private root: ${mount.evidence}; no Landlock: ${landlock.evidence}` }
+            : layer
     )
     layers.push(
       cgroup
@@ -164,7 +177,7 @@ export class HardenedProcessHost implements ProcessHost {
   }
 
   async spawn(spec: SpawnSpec): Promise<ProcessHandle> {
-    const { launch, mount, cgroup } = await this.probed()
+    const { launch, mount, landlock, cgroup } = await this.probed()
     const claimed = this.claimed.get(spec.cwd)
     this.claimed.delete(spec.cwd)
     if (!launch.permission) {
@@ -189,7 +202,9 @@ export class HardenedProcessHost implements ProcessHost {
     const withRoot = ns !== null && mount.tools !== null && !p.fsRead.includes('*')
     const unshare = ns ? unshareArgs(ns, p.network, withRoot) : []
     const limitBytes = spec.memoryMb * 1024 * 1024
-    const node = [this.nodePath, ...nodeArgs]
+    // Without a private root, Landlock (where offered) keeps the kernel in charge of the filesystem.
+    const kernelRules = !withRoot && landlock.support && !p.fsRead.includes('*') ? { abi: landlock.support.abi, rules: landlockRules(landlock.support, p) } : null
+    const node = kernelRules ? landlockCommand(this.nodePath, landlock.support!, kernelRules.rules, [this.nodePath, ...nodeArgs]) : [this.nodePath, ...nodeArgs]
     const env = { ...spec.env, ...this.extraEnv }
     // A claimed rooted spare is used only for exactly the root it was made for (and its scratch as the only
     // writable path); anything else launches the usual way, with the claimed scratch dir as an ordinary one.
@@ -197,7 +212,7 @@ export class HardenedProcessHost implements ProcessHost {
       const shape: ScratchShape = { fsRead: p.fsRead.filter((path) => path !== spec.cwd), network: p.network, childProcesses: p.childProcesses }
       const fits = withRoot && claimed.key === rootKey(unshare, shape, cgroup !== null) && p.fsWrite.length === 1 && p.fsWrite[0] === spec.cwd
       const handle = fits ? this.launchFromRootedSpare(claimed, env, spec.cwd, node, limitBytes) : undefined
-      if (handle) return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, claimed.root, p.fsWrite, null)
+      if (handle) return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, claimed.root, p.fsWrite, null, null)
       abandon(claimed, true)
     }
     let root: MountRoot | null = null
@@ -212,7 +227,7 @@ export class HardenedProcessHost implements ProcessHost {
       const spare = this.launchFromSpare(chain, env, spec.cwd, args, body, limitBytes)
       const handle = spare ?? this.launchDirectly(cgroup, spec.instanceId, limitBytes, unshare, env, spec.cwd, args, body)
       if (cgroup || ns) this.spares.refill(chain, () => this.spawnSpare(cgroup, unshare))
-      return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, root, p.fsWrite, handle.launchDir)
+      return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, root, p.fsWrite, handle.launchDir, kernelRules)
     } catch (cause) {
       root?.remove()
       throw cause
@@ -361,6 +376,8 @@ class HardenedHandle implements ProcessHandle {
   private readonly root: MountRoot | null
   private readonly writePaths: string[]
   private readonly launchDir: string | null
+  /** The Landlock rules Node was started under (by the launcher, which execs only once they are in force). */
+  private readonly landlock: { abi: number; rules: LandlockRules } | null
   private nodePid: number | undefined
   /** The sandbox's tree as it was when a kill began: what must be gone before the exit is reported. */
   private killed: ProcessRef[] = []
@@ -379,9 +396,11 @@ class HardenedHandle implements ProcessHandle {
     maxMessageBytes: number,
     root: MountRoot | null,
     writePaths: string[],
-    launchDir: string | null
+    launchDir: string | null,
+    landlock: { abi: number; rules: LandlockRules } | null
   ) {
     this.child = child
+    this.landlock = landlock
     this.root = root
     this.launchDir = launchDir
     this.writePaths = writePaths
@@ -525,6 +544,7 @@ class HardenedHandle implements ProcessHandle {
       layers.push({ layer: 'signals', status: 'enforced', mechanism: 'PID namespace (unshare --pid)', evidence: `/proc/${pid}/ns/pid is ${childPidNs}, host is ${hostPidNs}` })
     }
     if (this.root) layers.push(...verifyMountLayer(pid, this.root, this.writePaths))
+    if (this.landlock) layers.push(...landlockLayers(this.landlock))
     if (this.group) {
       const limit = this.group.readLimitBytes()
       const joined = this.group.pids().includes(pid)
@@ -537,6 +557,24 @@ class HardenedHandle implements ProcessHandle {
     }
     return layers
   }
+}
+
+/**
+ * The layers Landlock holds for a sandbox started through the launcher (it execs Node only after
+ * landlock_restrict_self succeeded; a failure ends the launch before the sandbox exists). The report still
+ * requires the self-test to see the kernel refuse what the permission model lets through.
+ */
+function landlockLayers({ abi, rules }: { abi: number; rules: LandlockRules }): IsolationLayer[] {
+  const mechanism = `Landlock ABI ${abi}: kernel path rules (symlinks and node:sqlite included), + Node permission model`
+  const evidence = `started under a Landlock ruleset: read ${rules.read.length} paths, write only ${rules.write.join(', ')}${rules.denyTcp && abi >= 4 ? '; TCP connect/bind denied' : ''}`
+  const layers: IsolationLayer[] = [
+    { layer: 'filesystem-read', status: 'enforced', mechanism, evidence },
+    { layer: 'filesystem-write', status: 'enforced', mechanism, evidence }
+  ]
+  if (rules.scope && abi >= 6) {
+    layers.push({ layer: 'signals', status: 'enforced', mechanism: `Landlock ABI ${abi} signal scope`, evidence: 'signals to processes outside the sandbox are refused by the kernel' })
+  }
+  return layers
 }
 
 // The shells a launch chain may run (`/bin/sh` resolves to one of these in rooted spares) and its other hops.

@@ -36,3 +36,13 @@ export function resolveHostScript(configured?: string): HostScript {
   if (existsSync(source)) return { scriptPath: source, readPaths: withZod([here]) }
   throw new Error(`sandbox host script not found next to ${here}`)
 }
+
+/** The Landlock launcher (child/landlock-launcher.ts): built beside the child host, else the source file. */
+export function resolveLandlockLauncher(): string | null {
+  const here = import.meta.dirname
+  for (const built of [join(here, 'landlock-launcher.mjs'), join(here, '..', 'landlock-launcher.mjs')]) {
+    if (existsSync(built)) return built
+  }
+  const source = join(here, 'child', 'landlock-launcher.ts')
+  return existsSync(source) ? source : null
+}

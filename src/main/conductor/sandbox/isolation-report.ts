@@ -41,10 +41,11 @@ function permissionLayer(
 const sqliteFailed = (outcome: string | undefined): boolean => outcome !== undefined && outcome !== 'opened' && outcome !== 'created'
 
 /**
- * Filesystem layers: `enforced` only when the host verified the private root from /proc AND the self-test,
- * before plugin code, found the probe path absent through a symlink and through node:sqlite (both slip past
- * the permission model), and node:sqlite could not create a file outside scratch. Otherwise the permission
- * model's `advisory`, with the gaps the self-test saw in the evidence.
+ * Filesystem layers: `enforced` only when the host has a kernel layer in force (the private root, verified from
+ * /proc, or the Landlock ruleset Node was started under) AND the self-test, before plugin code, was refused the
+ * probe path through a symlink and through node:sqlite (both slip past the permission model), and node:sqlite
+ * could not create a file outside scratch. Otherwise the permission model's `advisory`, with the gaps the
+ * self-test saw in the evidence.
  */
 function filesystemLayers(input: ReportInput): IsolationLayer[] {
   const { selfTest, policy, verified } = input
@@ -56,16 +57,18 @@ function filesystemLayers(input: ReportInput): IsolationLayer[] {
   const onHost = input.probeReadExistsOnHost === false ? ' (absent on the host too: weak probe)' : ' (present on the host)'
   const readSeen = `self-test before plugin load: ${probe}${onHost} via a symlink in scratch: ${selfTest.fsSymlink ?? 'not probed'}; node:sqlite read-only open: ${selfTest.sqliteRead ?? 'not probed'}`
   const writeSeen = `self-test before plugin load: node:sqlite create outside scratch: ${selfTest.sqliteCreate ?? 'not probed'}; host found ${input.writeProbeLeaked ? 'the file created (removed it)' : 'no file'}`
-  const readHeld = selfTest.fsSymlink === 'ENOENT' && sqliteFailed(selfTest.sqliteRead) && input.probeReadExistsOnHost !== false
+  // ENOENT: the path is not there (private root); EACCES: the kernel refused it (Landlock).
+  const linkRefused = selfTest.fsSymlink === 'ENOENT' || selfTest.fsSymlink === 'EACCES'
+  const readHeld = linkRefused && sqliteFailed(selfTest.sqliteRead) && input.probeReadExistsOnHost !== false
   const writeHeld = sqliteFailed(selfTest.sqliteCreate) && input.writeProbeLeaked !== true && selfTest.fsWrite !== 'writable'
-  const mountRead = verified.find((layer) => layer.layer === 'filesystem-read')
-  const mountWrite = verified.find((layer) => layer.layer === 'filesystem-write')
+  const kernelRead = verified.find((layer) => layer.layer === 'filesystem-read')
+  const kernelWrite = verified.find((layer) => layer.layer === 'filesystem-write')
   const combine = (base: IsolationLayer, mount: IsolationLayer | undefined, held: boolean, seen: string): IsolationLayer => {
     if (mount?.status === 'enforced' && held) return { ...mount, evidence: `${mount.evidence}; ${seen}; ${base.evidence}` }
-    const why = mount ? `private root not confirmed (${mount.evidence}); ` : 'no private root; '
+    const why = mount ? `kernel layer not confirmed (${mount.evidence}); ` : 'no private root and no Landlock; '
     return { ...base, evidence: `${base.evidence}; ${why}${seen}` }
   }
-  return [combine(read, mountRead, readHeld, readSeen), combine(write, mountWrite, writeHeld, writeSeen)]
+  return [combine(read, kernelRead, readHeld, readSeen), combine(write, kernelWrite, writeHeld, writeSeen)]
 }
 
 export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
@@ -118,9 +121,10 @@ export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
         : { layer: 'native-code', status: 'unavailable', mechanism: 'none', evidence: `self-test ${selfTest.nativeCode}` }
   )
 
-  const pidns = find('signals')
-  if (pidns && selfTest.signalHost === 'ESRCH') {
-    layers.push({ ...pidns, evidence: `${pidns.evidence}; self-test kill(hostPid, 0): ESRCH` })
+  // ESRCH: the host is outside the sandbox's PID namespace; EPERM: Landlock's signal scope refused it.
+  const signalScope = find('signals')
+  if (signalScope && (selfTest.signalHost === 'ESRCH' || selfTest.signalHost === 'EPERM')) {
+    layers.push({ ...signalScope, evidence: `${signalScope.evidence}; self-test kill(hostPid, 0): ${selfTest.signalHost}` })
   } else {
     layers.push({ layer: 'signals', status: 'unavailable', mechanism: 'none', evidence: `self-test kill(hostPid, 0): ${selfTest.signalHost}` })
   }

@@ -21,7 +21,8 @@ function findTool(name: string): string | null {
   return null
 }
 
-function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+/** Runs a probe command to its end; `out` is stdout and stderr together, trimmed. */
+export function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
     let out = ''
@@ -33,7 +34,7 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
 }
 
 /** Shared libraries of a binary, as `ldd` lists them (the loader included); null when one is missing. */
-async function sharedLibraries(binary: string, env: Record<string, string>): Promise<string[] | null> {
+export async function sharedLibraries(binary: string, env: Record<string, string>): Promise<string[] | null> {
   const { code, out } = await run('ldd', [binary], env)
   if (code !== 0) return /not a dynamic executable/.test(out) ? [] : null
   const files: string[] = []

@@ -51,9 +51,9 @@ export interface MountRoot {
   remove(): void
 }
 
-const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']
-const DEVICES = ['/dev/null', '/dev/zero', '/dev/urandom']
-const RESOLVER_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/gai.conf']
+export const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']
+export const DEVICES = ['/dev/null', '/dev/zero', '/dev/urandom']
+export const RESOLVER_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/gai.conf']
 
 /** fstab fields escape space, tab, newline and backslash as octal. */
 function escapeField(path: string): string {

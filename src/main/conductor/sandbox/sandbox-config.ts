@@ -27,6 +27,11 @@ export const SandboxConfigSchema = z.object({
    */
   mountNamespace: z.boolean().default(true),
   /**
+   * Hardened host: where a sandbox gets no private root, start it under Landlock (Linux ≥ 5.13, Node ≥ 26.1 with
+   * `node:ffi`), so the kernel still confines its files. Costs one more Node start per sandbox (the launcher).
+   */
+  landlock: z.boolean().default(true),
+  /**
    * Hardened host: launch chains started ahead of time (namespaces entered, memory cgroup joined, no plugin
    * yet), per chain shape; a cold start takes one instead of waiting for that set-up. 0 = none.
    */

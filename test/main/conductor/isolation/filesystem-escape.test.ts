@@ -1,11 +1,12 @@
 /**
  * The two holes in Node's permission model (a symlink inside an allowed folder that points outside; node:sqlite
- * opening and creating files anywhere) are closed by the hardened host's private root, and the report says so
- * from evidence. With the layer switched off the same plugin gets through, and the report says `advisory`.
+ * opening and creating files anywhere) are closed by the hardened host's private root, or by Landlock where
+ * there is no private root, and the report says so from evidence. With both switched off the same plugin gets
+ * through, and the report says `advisory`.
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
-import { tmpdir } from 'node:os'
+import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
@@ -37,6 +38,13 @@ const layer = (layers: IsolationLayer[], name: IsolationLayer['layer']) => layer
 const privateRootExpected =
   process.getuid?.() === 0 && ['unshare', 'mount', 'setpriv'].every((tool) => existsSync(`/usr/bin/${tool}`))
 if (!privateRootExpected) console.log('[filesystem-escape] private-root tests skipped: they need root and /usr/bin/{unshare,mount,setpriv}')
+
+/** Landlock needs Linux ≥ 5.13 and, for the launcher, Node ≥ 26.1 (`node:ffi`); true on the CI image. */
+const [kernelMajor = 0, kernelMinor = 0] = release().split('.').map(Number)
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number)
+const landlockExpected =
+  process.platform === 'linux' && (kernelMajor > 5 || (kernelMajor === 5 && kernelMinor >= 13)) && (nodeMajor > 26 || (nodeMajor === 26 && nodeMinor >= 1))
+if (!landlockExpected) console.log(`[filesystem-escape] Landlock tests skipped: kernel ${release()}, Node ${process.versions.node} (need Linux ≥ 5.13, Node ≥ 26.1)`)
 
 beforeAll(() => {
   outside = mkdtempSync(join(tmpdir(), 'conductor-outside-'))
@@ -115,8 +123,51 @@ describe('filesystem escapes past the permission model', () => {
     expect(JSON.stringify(leak)).not.toContain('host secret')
   })
 
-  describe('with the private root switched off (mountNamespace: false)', () => {
+  describe.runIf(landlockExpected)('with Landlock instead of the private root (mountNamespace: false)', () => {
     const runner = new IsolatedPluginRunner({ ...config, mountNamespace: false })
+    let isolation: IsolationLayer[] = []
+    beforeAll(async () => {
+      isolation = await startIn(runner)
+    })
+
+    it('reports both filesystem layers enforced by Landlock, with the self-test evidence', () => {
+      const read = layer(isolation, 'filesystem-read')
+      const write = layer(isolation, 'filesystem-write')
+      expect(read.status).toBe('enforced')
+      expect(read.mechanism).toMatch(/^Landlock ABI \d+/)
+      expect(read.evidence).toMatch(/via a symlink in scratch: EACCES/)
+      expect(read.evidence).toMatch(/node:sqlite read-only open: unable to open/)
+      expect(write.status).toBe('enforced')
+      expect(write.evidence).toMatch(/node:sqlite create outside scratch: unable to open/)
+    })
+
+    it('does not read a secret through a symlink inside the plugin folder', async () => {
+      const result = await runner.execute('escape', request('read', { path: join(pluginDir, 'leak.txt') }))
+      expect(result.status).toBe('error')
+      if (result.status === 'error') expect(result.error.code).toBe('EACCES')
+      expect(JSON.stringify(result)).not.toContain('host secret')
+    })
+
+    it('does not let node:sqlite create a database outside scratch, or read one outside the allow-list', async () => {
+      const target = join(outside, 'outside.db')
+      const created = await runner.execute('escape', request('sqlite-create', { path: target }))
+      expect(created.status).toBe('error')
+      expect(existsSync(target)).toBe(false)
+      const read = await runner.execute('escape', request('sqlite-read', { path: secretDb }))
+      expect(read.status).toBe('error')
+      expect(JSON.stringify(read)).not.toContain('host secret')
+    })
+
+    it('still lets the plugin read its own folder and write its scratch dir', async () => {
+      const own = await runner.execute('escape', request('read', { path: plugin }))
+      expect(own.status === 'ok' && String(own.output)).toContain('export')
+      const scratch = await runner.execute('escape', request('write-scratch'))
+      expect(scratch.status === 'ok' && scratch.output).toBe('scratch is writable')
+    })
+  })
+
+  describe('with the private root and Landlock switched off (mountNamespace: false, landlock: false)', () => {
+    const runner = new IsolatedPluginRunner({ ...config, mountNamespace: false, landlock: false })
     let isolation: IsolationLayer[] = []
     beforeAll(async () => {
       isolation = await startIn(runner)
