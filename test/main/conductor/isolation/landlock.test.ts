@@ -1,0 +1,148 @@
+/**
+ * The Landlock layer: the launcher restricts itself and execs Node with the message channel (fd 3) intact;
+ * the kernel then refuses paths outside the rules (also through the thread pool), TCP and signals to the
+ * host; the rules a sandbox gets follow its policy; a launcher that cannot restrict never execs.
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { release, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
+import { resolveLandlockLauncher } from '../../../../src/main/conductor/sandbox/host-script.ts'
+import { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hardened-host.ts'
+import { LAUNCHER_FLAGS, landlockRules, probeLandlock, type LandlockSupport } from '../../../../src/main/conductor/sandbox/landlock.ts'
+import { SYSTEM_DIRS, RESOLVER_FILES } from '../../../../src/main/conductor/sandbox/mount-root.ts'
+import { hostilePlugin, request } from './helpers.ts'
+
+const [kernelMajor = 0, kernelMinor = 0] = release().split('.').map(Number)
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number)
+const landlockExpected =
+  process.platform === 'linux' && (kernelMajor > 5 || (kernelMajor === 5 && kernelMinor >= 13)) && (nodeMajor > 26 || (nodeMajor === 26 && nodeMinor >= 1))
+if (!landlockExpected) console.log(`[landlock] tests that need Landlock skipped: kernel ${release()}, Node ${process.versions.node} (need Linux ≥ 5.13, Node ≥ 26.1)`)
+
+let dir: string
+beforeAll(() => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'conductor-landlock-')))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function support(runtimeFiles: string[] = []): LandlockSupport {
+  return { abi: 7, launcherPath: '/launcher.mjs', runtimeFiles }
+}
+
+describe('landlockRules', () => {
+  it('reads the runtime, the read list and the package.json files the module loader consults above it; writes only scratch', () => {
+    const project = join(dir, 'project')
+    const pluginDir = join(project, 'plugins', 'echo')
+    mkdirSync(pluginDir, { recursive: true })
+    writeFileSync(join(project, 'package.json'), '{"type":"module"}')
+    const rules = landlockRules(support(['/node']), { fsRead: [pluginDir, '/scratch'], fsWrite: ['/scratch'], network: false, childProcesses: false })
+    expect(rules.read).toEqual(expect.arrayContaining(['/node', pluginDir, join(project, 'package.json')]))
+    expect(rules.read).not.toContain('/usr')
+    expect(rules.write).toEqual(['/scratch', '/dev/null'])
+    expect(rules.denyTcp).toBe(true)
+    expect(rules.scope).toBe(true)
+  })
+
+  it('adds the system folders for a plugin granted child processes and the resolver files for one granted network', () => {
+    const spawning = landlockRules(support(), { fsRead: [], fsWrite: ['/scratch'], network: false, childProcesses: true })
+    expect(spawning.read).toEqual(expect.arrayContaining(SYSTEM_DIRS))
+    const networked = landlockRules(support(), { fsRead: [], fsWrite: ['/scratch'], network: true, childProcesses: false })
+    expect(networked.read).toEqual(expect.arrayContaining(RESOLVER_FILES))
+    expect(networked.denyTcp).toBe(false)
+  })
+})
+
+/** Runs `script` under the launcher with `rules`; fd 3 is a socketpair the script can report on. */
+function underLauncher(rules: unknown, script: string): Promise<{ code: number | null; stdout: string; stderr: string; channel: string }> {
+  const launcher = resolveLandlockLauncher()!
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...LAUNCHER_FLAGS, launcher, 'run', typeof rules === 'string' ? rules : JSON.stringify(rules), process.execPath, '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/bin:/bin' }
+    })
+    let stdout = ''
+    let stderr = ''
+    let channel = ''
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    ;(child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (channel += chunk.toString()))
+    child.on('close', (code) => resolve({ code, stdout, stderr, channel }))
+  })
+}
+
+describe.runIf(landlockExpected)('the Landlock launcher', () => {
+  let landlock: LandlockSupport
+  let server: Server
+  let connections = 0
+  beforeAll(async () => {
+    const probe = await probeLandlock(process.execPath, {})
+    if (!probe.support) throw new Error(`Landlock expected on this machine: ${probe.evidence}`)
+    landlock = probe.support
+    server = createServer((socket) => {
+      connections++
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  })
+  afterAll(() => server?.close())
+
+  it('finds the ABI and the runtime files of this Node', () => {
+    expect(landlock.abi).toBeGreaterThanOrEqual(1)
+    expect(landlock.runtimeFiles).toContain(realpathSync(process.execPath))
+  })
+
+  it('execs Node restricted, with fd 3 still the channel: own files readable, the rest, TCP and signals refused', async () => {
+    const allowed = join(dir, 'allowed.txt')
+    writeFileSync(allowed, 'allowed')
+    const port = (server.address() as { port: number }).port
+    const script = `
+      const fs = require('node:fs'); const net = require('node:net')
+      const code = (f) => { try { f(); return 'ok' } catch (e) { return e.code } }
+      const out = { channel: fs.fstatSync(3).isSocket(), own: code(() => fs.readFileSync(${JSON.stringify(allowed)})),
+        passwd: code(() => fs.readFileSync('/etc/passwd')), signal: code(() => process.kill(process.ppid, 0)) }
+      fs.promises.readFile('/etc/passwd').then(() => 'ok', (e) => e.code).then((pool) => {
+        const socket = net.connect(${port}, '127.0.0.1')
+        socket.on('connect', () => done('connected'))
+        socket.on('error', (e) => done(e.code))
+        function done(tcp) { fs.writeSync(3, JSON.stringify({ ...out, pool, tcp }) + '\\n') }
+      })`
+    const rules = landlockRules(landlock, { fsRead: [allowed], fsWrite: [], network: false, childProcesses: false })
+    const result = await underLauncher(rules, script)
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const seen = JSON.parse(result.channel) as Record<string, unknown>
+    expect(seen).toMatchObject({ channel: true, own: 'ok', passwd: 'EACCES', pool: 'EACCES' })
+    if (landlock.abi >= 4) expect(seen.tcp).toBe('EACCES')
+    if (landlock.abi >= 6) expect(seen.signal).toBe('EPERM')
+    expect(connections).toBe(0)
+  })
+
+  it('never execs when it cannot restrict: bad rules end it with status 78 and one line on stderr', async () => {
+    const result = await underLauncher('{not json', 'console.log("should not run")')
+    expect(result.code).toBe(78)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe('landlock-launcher: rules are not JSON\n')
+  })
+
+  it('gives a sandbox without namespaces kernel-enforced files and signals (scope), from evidence', async () => {
+    const runner = new IsolatedPluginRunner({ killGraceMs: 300, cancelGraceMs: 300 }, { hardenedHost: new HardenedProcessHost({ useNamespaces: false }) })
+    try {
+      const started = await runner.start(hostilePlugin, 'bare')
+      if (!started.ok) throw new Error(JSON.stringify(started.error))
+      const layer = (name: string) => started.value.isolation.find((l) => l.layer === name)!
+      expect(layer('filesystem-read')).toMatchObject({ status: 'enforced', mechanism: expect.stringMatching(/^Landlock/) })
+      expect(layer('filesystem-write').status).toBe('enforced')
+      if (landlock.abi >= 6) expect(layer('signals')).toMatchObject({ status: 'enforced', evidence: expect.stringMatching(/kill\(hostPid, 0\): EPERM/) })
+      // Its parent is the launch shell, outside the Landlock domain: the plugin cannot kill it.
+      if (landlock.abi >= 6) {
+        const killed = await runner.execute('bare', request('kill-parent'))
+        expect(killed.status === 'ok' && killed.output).toMatchObject({ error: 'EPERM' })
+      }
+    } finally {
+      await runner.close()
+    }
+  })
+})
