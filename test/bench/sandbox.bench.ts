@@ -86,9 +86,10 @@ export default async function sandboxBench(): Promise<void> {
     const variants = bundled
       ? {
           'bundled, no spare launchers': without({ spareLaunchers: 0 }),
-          'bundled, no private root': without({ useMountNamespace: false }),
-          'bundled, no private root, no spare launchers': without({ useMountNamespace: false, spareLaunchers: 0 }),
-          'bundled, permission model only': without({ useNamespaces: false, useCgroup: false })
+          'bundled, Landlock instead of the private root': without({ useMountNamespace: false }),
+          'bundled, no private root': without({ useMountNamespace: false, useLandlock: false }),
+          'bundled, no private root, no spare launchers': without({ useMountNamespace: false, useLandlock: false, spareLaunchers: 0 }),
+          'bundled, permission model only': without({ useNamespaces: false, useCgroup: false, useLandlock: false })
         }
       : {}
     for (const runner of Object.values(variants)) await runner.capabilities()
@@ -113,11 +114,12 @@ export default async function sandboxBench(): Promise<void> {
       const all = medianOf('bundled child (all layers)')
       const noSpares = medianOf('bundled, no spare launchers')
       const noMount = medianOf('bundled, no private root')
+      const landlock = medianOf('bundled, Landlock instead of the private root')
       const noMountNoSpares = medianOf('bundled, no private root, no spare launchers')
       const permissionOnly = medianOf('bundled, permission model only')
       console.log(`  spare launchers (namespaces entered and cgroup joined ahead of time) save ${fmt(noSpares - all)} ms per cold start`)
       console.log(
-        `  cold cost per layer (differences of medians): private root ${fmt(all - noMount)} ms; net+pid namespaces and cgroup ${fmt(noMountNoSpares - permissionOnly)} ms ` +
+        `  cold cost per layer (differences of medians): private root ${fmt(all - noMount)} ms; Landlock (launcher start) ${fmt(landlock - noMount)} ms; net+pid namespaces and cgroup ${fmt(noMountNoSpares - permissionOnly)} ms ` +
           `without spares, ${fmt(noMount - permissionOnly)} ms with; child + permission model + self-test over raw ${fmt(permissionOnly - raw.med)} ms`
       )
     }

@@ -204,7 +204,7 @@ export class HardenedProcessHost implements ProcessHost {
     const limitBytes = spec.memoryMb * 1024 * 1024
     // Without a private root, Landlock (where offered) keeps the kernel in charge of the filesystem.
     const kernelRules = !withRoot && landlock.support && !p.fsRead.includes('*') ? { abi: landlock.support.abi, rules: landlockRules(landlock.support, p) } : null
-    const node = kernelRules ? landlockCommand(this.nodePath, landlock.support!, kernelRules.rules, [this.nodePath, ...nodeArgs]) : [this.nodePath, ...nodeArgs]
+    const node = kernelRules ? landlockCommand(this.nodePath, landlock.support!, kernelRules.rules, spec.scriptPath, [this.nodePath, ...nodeArgs]) : [this.nodePath, ...nodeArgs]
     const env = { ...spec.env, ...this.extraEnv }
     // A claimed rooted spare is used only for exactly the root it was made for (and its scratch as the only
     // writable path); anything else launches the usual way, with the claimed scratch dir as an ordinary one.

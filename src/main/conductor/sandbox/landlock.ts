@@ -81,7 +81,12 @@ export function landlockRules(
   return { read, write: [...permissions.fsWrite, '/dev/null'], denyTcp: !permissions.network, scope: true }
 }
 
-/** The launch prefix that applies `rules` and then execs `command`. */
-export function landlockCommand(nodePath: string, support: LandlockSupport, rules: LandlockRules, command: string[]): string[] {
-  return [nodePath, ...LAUNCHER_FLAGS, support.launcherPath, 'run', JSON.stringify(rules), ...command]
+/**
+ * The launch prefix that applies `rules` and then execs `command`. The built launcher beside the child's
+ * script is preferred (a child run from the built bundle must not pay for stripping the launcher's types).
+ */
+export function landlockCommand(nodePath: string, support: LandlockSupport, rules: LandlockRules, scriptPath: string, command: string[]): string[] {
+  const beside = join(dirname(scriptPath), 'landlock-launcher.mjs')
+  const launcher = scriptPath.endsWith('.mjs') && existsSync(beside) ? beside : support.launcherPath
+  return [nodePath, ...LAUNCHER_FLAGS, launcher, 'run', JSON.stringify(rules), ...command]
 }
