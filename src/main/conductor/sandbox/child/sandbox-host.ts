@@ -16,6 +16,7 @@ const { AsyncLocalStorage } = process.getBuiltinModule('node:async_hooks')
 const { Socket } = process.getBuiltinModule('node:net')
 const { pathToFileURL } = process.getBuiltinModule('node:url')
 const { format } = process.getBuiltinModule('node:util')
+const { readSync } = process.getBuiltinModule('node:fs')
 
 interface PluginModule {
   initialize?: (config: unknown) => unknown
@@ -53,7 +54,19 @@ interface ParentPort {
 }
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
 let channel: import('node:net').Socket | undefined
+/**
+ * What the host had already written to fd 3 when this module started (its `init`, sent right after the spawn),
+ * read synchronously before the socket takes the fd over, so the start does not wait for the event loop.
+ */
+let waitingOnChannel: Buffer | null = null
 if (!parentPort) {
+  try {
+    const buffer = Buffer.allocUnsafe(64 * 1024)
+    const read = readSync(3, buffer)
+    if (read > 0) waitingOnChannel = buffer.subarray(0, read)
+  } catch {
+    // EAGAIN (nothing there yet) or no fd 3: the socket below reads it, or reports why not.
+  }
   try {
     channel = new Socket({ fd: 3, readable: true, writable: true })
   } catch (cause) {
@@ -290,6 +303,7 @@ if (parentPort) {
     }
   )
   channel!.on('data', (chunk: Buffer) => decoder.push(chunk))
+  if (waitingOnChannel) decoder.push(waitingOnChannel)
   // The host closed the channel (it stopped or died): nothing left to serve.
   channel!.on('end', () => process.exit(0))
   channel!.on('error', () => process.exit(0))
