@@ -85,7 +85,7 @@ async function startEngine(): Promise<Engine | null> {
         nodePath: process.execPath,
         extraEnv: { ELECTRON_RUN_AS_NODE: '1' },
         useMountNamespace: config.sandbox.mountNamespace,
-        useLandlock: config.sandbox.landlock,
+        landlock: config.sandbox.landlock,
         spareLaunchers: config.sandbox.spareLaunchers
       })
     })

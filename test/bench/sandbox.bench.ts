@@ -86,10 +86,11 @@ export default async function sandboxBench(): Promise<void> {
     const variants = bundled
       ? {
           'bundled, no spare launchers': without({ spareLaunchers: 0 }),
+          'bundled, all layers + Landlock stacked (landlock: always)': without({ landlock: 'always' }),
           'bundled, Landlock instead of the private root': without({ useMountNamespace: false }),
-          'bundled, no private root': without({ useMountNamespace: false, useLandlock: false }),
-          'bundled, no private root, no spare launchers': without({ useMountNamespace: false, useLandlock: false, spareLaunchers: 0 }),
-          'bundled, permission model only': without({ useNamespaces: false, useCgroup: false, useLandlock: false })
+          'bundled, no private root': without({ useMountNamespace: false, landlock: 'off' }),
+          'bundled, no private root, no spare launchers': without({ useMountNamespace: false, landlock: 'off', spareLaunchers: 0 }),
+          'bundled, permission model only': without({ useNamespaces: false, useCgroup: false, landlock: 'off' })
         }
       : {}
     for (const runner of Object.values(variants)) await runner.capabilities()

@@ -39,7 +39,7 @@ import { enterRoot, mountScript, prepareMountRoot, type MountRoot, type MountToo
 import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
 import type { LandlockRules } from './child/landlock-launcher.ts'
-import { landlockCommand, landlockRules, probeLandlock, type LandlockProbe } from './landlock.ts'
+import { landlockCommand, landlockLauncherCandidates, landlockLauncherFor, landlockRules, probeLandlock, type LandlockProbe } from './landlock.ts'
 import { cgroupJoin, launchScript, rootedSpareScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
 
 export interface HardenedHostOptions {
@@ -52,8 +52,11 @@ export interface HardenedHostOptions {
   useCgroup?: boolean
   /** The private read-only root (mount namespace); on by default where the machine allows it. */
   useMountNamespace?: boolean
-  /** Landlock for sandboxes without a private root; on by default where the kernel and Node offer it. */
-  useLandlock?: boolean
+  /**
+   * Landlock where the kernel and Node offer it: for sandboxes without a private root (`fallback`, default),
+   * for every sandbox, on top of the namespaces (`always`), or never (`off`).
+   */
+  landlock?: 'fallback' | 'always' | 'off'
   /**
    * Launch chains kept started ahead of time per chain shape (namespaces entered, cgroup joined, waiting for
    * a plugin; see spare-launchers.ts); 0 = none. Default 1.
@@ -121,7 +124,7 @@ export class HardenedProcessHost implements ProcessHost {
       return probeMountLayer(launch.namespaces.prefix, this.nodePath, this.extraEnv)
     })
     const landlock: Promise<LandlockProbe> =
-      this.options.useLandlock === false
+      this.options.landlock === 'off'
         ? Promise.resolve({ support: null, evidence: 'Landlock disabled by configuration' })
         : probeLandlock(this.nodePath, this.extraEnv)
     this.probe = Promise.all([launched, mounted, landlock, probeCgroup()]).then(([launch, mount, ll, cg]) => ({
@@ -159,7 +162,7 @@ export class HardenedProcessHost implements ProcessHost {
   }
 
   async claimScratch(shape: ScratchShape): Promise<string | null> {
-    const { launch, mount, cgroup } = await this.probed()
+    const { launch, mount, landlock, cgroup } = await this.probed()
     const tools = mount.tools
     const ns = launch.namespaces
     if (!launch.permission || ns === null || tools === null || tools.shellFiles === undefined || shape.fsRead.includes('*')) return null
@@ -170,7 +173,9 @@ export class HardenedProcessHost implements ProcessHost {
       abandon(spare, false)
       spare = this.rootedSpares.take(key)
     }
-    this.rootedSpares.refill(key, () => this.spawnRootedSpare(cgroup, unshare, tools, shape, key))
+    // Stacked Landlock starts Node through a launcher, which the root made ahead must hold as well.
+    const launchers = this.options.landlock === 'always' && landlock.support ? landlockLauncherCandidates(landlock.support, shape.fsRead) : []
+    this.rootedSpares.refill(key, () => this.spawnRootedSpare(cgroup, unshare, tools, shape, key, launchers))
     if (spare === undefined) return null
     this.claimed.set(spare.scratchDir, spare)
     return spare.scratchDir
@@ -202,9 +207,14 @@ export class HardenedProcessHost implements ProcessHost {
     const withRoot = ns !== null && mount.tools !== null && !p.fsRead.includes('*')
     const unshare = ns ? unshareArgs(ns, p.network, withRoot) : []
     const limitBytes = spec.memoryMb * 1024 * 1024
-    // Without a private root, Landlock (where offered) keeps the kernel in charge of the filesystem.
-    const kernelRules = !withRoot && landlock.support && !p.fsRead.includes('*') ? { abi: landlock.support.abi, rules: landlockRules(landlock.support, p) } : null
-    const node = kernelRules ? landlockCommand(this.nodePath, landlock.support!, kernelRules.rules, spec.scriptPath, [this.nodePath, ...nodeArgs]) : [this.nodePath, ...nodeArgs]
+    // Without a private root, Landlock (where offered) keeps the kernel in charge of the filesystem; `always`
+    // stacks it on the namespaces too.
+    const stacked = this.options.landlock === 'always' || !withRoot
+    const kernelRules = stacked && landlock.support && !p.fsRead.includes('*') ? { abi: landlock.support.abi, rules: landlockRules(landlock.support, p) } : null
+    const launcher = kernelRules ? landlockLauncherFor(landlock.support!, spec.scriptPath) : null
+    const node = kernelRules ? landlockCommand(this.nodePath, launcher!, kernelRules.rules, [this.nodePath, ...nodeArgs]) : [this.nodePath, ...nodeArgs]
+    // Inside a private root the launcher must be there too.
+    const rootReads = launcher ? [...p.fsRead, launcher] : p.fsRead
     const env = { ...spec.env, ...this.extraEnv }
     // A claimed rooted spare is used only for exactly the root it was made for (and its scratch as the only
     // writable path); anything else launches the usual way, with the claimed scratch dir as an ordinary one.
@@ -212,11 +222,11 @@ export class HardenedProcessHost implements ProcessHost {
       const shape: ScratchShape = { fsRead: p.fsRead.filter((path) => path !== spec.cwd), network: p.network, childProcesses: p.childProcesses }
       const fits = withRoot && claimed.key === rootKey(unshare, shape, cgroup !== null) && p.fsWrite.length === 1 && p.fsWrite[0] === spec.cwd
       const handle = fits ? this.launchFromRootedSpare(claimed, env, spec.cwd, node, limitBytes) : undefined
-      if (handle) return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, claimed.root, p.fsWrite, null, null)
+      if (handle) return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, claimed.root, p.fsWrite, null, kernelRules)
       abandon(claimed, true)
     }
     let root: MountRoot | null = null
-    if (withRoot) root = prepareMountRoot({ tools: mount.tools!, readPaths: p.fsRead, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
+    if (withRoot) root = prepareMountRoot({ tools: mount.tools!, readPaths: rootReads, writePaths: p.fsWrite, systemRuntime: p.childProcesses, network: p.network })
     // The shell body after the cgroup join: the private root's mounts, then the chain down to Node. The shell
     // stays as Node's parent: in a PID namespace as init (Node runs as pid 2, with normal signal semantics);
     // without one, so that `process.ppid` is this shell and not the host.
@@ -316,12 +326,12 @@ export class HardenedProcessHost implements ProcessHost {
    * A spare for one root shape: namespaces, cgroup, its own scratch dir, the private root mounted and entered
    * (chroot, every capability dropped), then a shell inside waiting for its launch script on stdin.
    */
-  private spawnRootedSpare(cgroup: CgroupSupport | null, unshare: string[], tools: MountTools, shape: ScratchShape, key: string): RootedSpare {
+  private spawnRootedSpare(cgroup: CgroupSupport | null, unshare: string[], tools: MountTools, shape: ScratchShape, key: string, launchers: string[]): RootedSpare {
     const shell = tools.shellFiles![0]!
     const scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
     let root: MountRoot | null = null
     try {
-      root = prepareMountRoot({ tools, readPaths: [...shape.fsRead, ...tools.shellFiles!], writePaths: [scratchDir], systemRuntime: shape.childProcesses, network: shape.network })
+      root = prepareMountRoot({ tools, readPaths: [...shape.fsRead, ...tools.shellFiles!, ...launchers], writePaths: [scratchDir], systemRuntime: shape.childProcesses, network: shape.network })
       const made = root
       const head = `${mountScript(tools)}exec "$@"`
       const spare = startSpare(cgroup, unshare, head, [made.fstabPath, ...enterRoot(tools, made, scratchDir, [shell, '-c', rootedSpareScript(), 'sh'])])
@@ -555,8 +565,28 @@ class HardenedHandle implements ProcessHandle {
         evidence: `${this.group.dir}: limit reads back ${limit} B; pid ${pid} ${joined ? 'is' : 'is NOT'} in cgroup.procs`
       })
     }
-    return layers
+    return stackLayers(layers)
   }
+}
+
+/** One entry per layer: where two mechanisms hold the same layer (namespaces and Landlock), both are named. */
+function stackLayers(layers: IsolationLayer[]): IsolationLayer[] {
+  const byLayer = new Map<IsolationLayer['layer'], IsolationLayer>()
+  for (const layer of layers) {
+    const seen = byLayer.get(layer.layer)
+    if (seen === undefined) {
+      byLayer.set(layer.layer, layer)
+      continue
+    }
+    const enforced = seen.status === 'enforced' || layer.status === 'enforced'
+    byLayer.set(layer.layer, {
+      layer: layer.layer,
+      status: enforced ? 'enforced' : seen.status,
+      mechanism: `${seen.mechanism}; ${layer.mechanism}`,
+      evidence: `${seen.evidence}; ${layer.evidence}`
+    })
+  }
+  return [...byLayer.values()]
 }
 
 /**

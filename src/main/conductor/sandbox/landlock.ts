@@ -82,11 +82,22 @@ export function landlockRules(
 }
 
 /**
- * The launch prefix that applies `rules` and then execs `command`. The built launcher beside the child's
- * script is preferred (a child run from the built bundle must not pay for stripping the launcher's types).
+ * The launcher for a child started from `scriptPath`: the built one beside a built child script is preferred
+ * (a child run from the built bundle must not pay for stripping the launcher's types).
  */
-export function landlockCommand(nodePath: string, support: LandlockSupport, rules: LandlockRules, scriptPath: string, command: string[]): string[] {
+export function landlockLauncherFor(support: LandlockSupport, scriptPath: string): string {
   const beside = join(dirname(scriptPath), 'landlock-launcher.mjs')
-  const launcher = scriptPath.endsWith('.mjs') && existsSync(beside) ? beside : support.launcherPath
+  return scriptPath.endsWith('.mjs') && existsSync(beside) ? beside : support.launcherPath
+}
+
+/** Every launcher a child reading `fsRead` may be started through (what a private root made ahead must hold). */
+export function landlockLauncherCandidates(support: LandlockSupport, fsRead: string[]): string[] {
+  const candidates = new Set([support.launcherPath])
+  for (const path of fsRead) if (path.endsWith('.mjs')) candidates.add(landlockLauncherFor(support, path))
+  return [...candidates]
+}
+
+/** The launch prefix that applies `rules` and then execs `command`. */
+export function landlockCommand(nodePath: string, launcher: string, rules: LandlockRules, command: string[]): string[] {
   return [nodePath, ...LAUNCHER_FLAGS, launcher, 'run', JSON.stringify(rules), ...command]
 }

@@ -27,10 +27,11 @@ export const SandboxConfigSchema = z.object({
    */
   mountNamespace: z.boolean().default(true),
   /**
-   * Hardened host: where a sandbox gets no private root, start it under Landlock (Linux ≥ 5.13, Node ≥ 26.1 with
-   * `node:ffi`), so the kernel still confines its files. Costs one more Node start per sandbox (the launcher).
+   * Hardened host, Landlock (Linux ≥ 5.13, Node ≥ 26.1 with `node:ffi`): `fallback` starts a sandbox that gets no
+   * private root under Landlock, so the kernel still confines its files; `always` stacks it on the namespaces
+   * too; `off` never. Each sandbox under Landlock costs one more Node start (the launcher, ~25 ms cold).
    */
-  landlock: z.boolean().default(true),
+  landlock: z.enum(['fallback', 'always', 'off']).default('fallback'),
   /**
    * Hardened host: launch chains started ahead of time (namespaces entered, memory cgroup joined, no plugin
    * yet), per chain shape; a cold start takes one instead of waiting for that set-up. 0 = none.

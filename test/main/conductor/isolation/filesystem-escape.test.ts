@@ -166,8 +166,8 @@ describe('filesystem escapes past the permission model', () => {
     })
   })
 
-  describe('with the private root and Landlock switched off (mountNamespace: false, landlock: false)', () => {
-    const runner = new IsolatedPluginRunner({ ...config, mountNamespace: false, landlock: false })
+  describe('with the private root and Landlock switched off (mountNamespace: false, landlock: off)', () => {
+    const runner = new IsolatedPluginRunner({ ...config, mountNamespace: false, landlock: 'off' })
     let isolation: IsolationLayer[] = []
     beforeAll(async () => {
       isolation = await startIn(runner)

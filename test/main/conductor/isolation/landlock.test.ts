@@ -4,7 +4,7 @@
  * host; the rules a sandbox gets follow its policy; a launcher that cannot restrict never execs.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -72,6 +72,44 @@ function underLauncher(rules: unknown, script: string): Promise<{ code: number |
     child.on('close', (code) => resolve({ code, stdout, stderr, channel }))
   })
 }
+
+/** The private root needs root and util-linux's unshare, mount and setpriv (true on the CI image). */
+const privateRootExpected = process.getuid?.() === 0 && ['unshare', 'mount', 'setpriv'].every((tool) => existsSync(`/usr/bin/${tool}`))
+
+/** The built child (npm test builds first): its launcher sits beside it, outside the child's read list. */
+const builtChild = join(import.meta.dirname, '../../../../out/main/sandbox-host.mjs')
+if (!existsSync(builtChild)) console.log(`[landlock] stacked tests skipped: ${builtChild} is missing (run npm run build)`)
+
+describe.runIf(landlockExpected && privateRootExpected && existsSync(builtChild))('Landlock stacked on the private root (landlock: always)', () => {
+  const host = new HardenedProcessHost({ landlock: 'always' })
+  const runner = new IsolatedPluginRunner({ killGraceMs: 300, cancelGraceMs: 300, hostScriptPath: builtChild }, { hardenedHost: host })
+  afterAll(() => runner.close())
+  const fsMechanism = (isolation: { layer: string; mechanism: string; status: string }[]) => isolation.find((l) => l.layer === 'filesystem-read')!
+
+  it('names both mechanisms, and a sandbox made from a rooted spare (its root holds the launcher) has them too', async () => {
+    const first = await runner.start(hostilePlugin, 'stacked-1')
+    if (!first.ok) throw new Error(JSON.stringify(first.error))
+    expect(fsMechanism(first.value.isolation)).toMatchObject({ status: 'enforced', mechanism: expect.stringMatching(/mount namespace.*; Landlock ABI \d+/) })
+    const echoed = await runner.execute('stacked-1', request('echo', {}, 'hi'))
+    expect(echoed.status).toBe('ok')
+    // The first start of a plugin leaves a rooted spare for its root shape; the next start takes it.
+    let spare: number | undefined
+    while (spare === undefined) {
+      spare = host.spareLaunchers().find((s) => s.rooted)?.pid
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    const second = await runner.start(hostilePlugin, 'stacked-2')
+    if (!second.ok) throw new Error(JSON.stringify(second.error))
+    // Taken, not abandoned: the root it ran in also binds the shell the spare waited in, so it counts more binds.
+    expect(host.spareLaunchers().some((s) => s.pid === spare)).toBe(false)
+    const binds = (isolation: { layer: string; mechanism: string; status: string }[]) => Number(/\((\d+) binds\)/.exec(fsMechanism(isolation).mechanism)?.[1])
+    expect(binds(second.value.isolation)).toBeGreaterThan(binds(first.value.isolation))
+    expect(fsMechanism(second.value.isolation).mechanism).toMatch(/; Landlock ABI \d+/)
+    const leak = await runner.execute('stacked-2', request('read', { path: '/etc/passwd' }))
+    expect(leak.status).not.toBe('ok')
+    expect((await runner.execute('stacked-2', request('write-scratch'))).status).toBe('ok')
+  })
+})
 
 describe.runIf(landlockExpected)('the Landlock launcher', () => {
   let landlock: LandlockSupport
