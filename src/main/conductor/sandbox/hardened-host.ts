@@ -39,7 +39,8 @@ import { enterRoot, mountScript, prepareMountRoot, type MountRoot, type MountToo
 import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
 import type { LandlockRules } from './child/landlock-launcher.ts'
-import { landlockCommand, landlockLauncherCandidates, landlockLauncherFor, landlockRules, probeLandlock, type LandlockProbe } from './landlock.ts'
+import { LAUNCHER_FLAGS, landlockCommand, landlockLauncherCandidates, landlockLauncherFor, landlockRules, probeLandlock, type LandlockProbe } from './landlock.ts'
+import type { LaunchRequest } from './child/landlock-launcher.ts'
 import { cgroupJoin, launchScript, rootedSpareScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
 
 export interface HardenedHostOptions {
@@ -100,6 +101,8 @@ export class HardenedProcessHost implements ProcessHost {
   private readonly options: HardenedHostOptions
   private readonly spares: SpareLaunchers
   private readonly rootedSpares: SpareLaunchers<RootedSpare>
+  /** Landlock launchers already started (their Node is most of Landlock's cost), waiting for a launch request. */
+  private readonly landlockSpares: SpareLaunchers
   /** Rooted spares whose scratch dir a sandbox claimed and has not spawned with yet, by scratch dir. */
   private readonly claimed = new Map<string, RootedSpare>()
   private probe: Promise<{ launch: LaunchProbe; mount: MountProbe; landlock: LandlockProbe; cgroup: CgroupSupport | null; cgroupEvidence: string }> | undefined
@@ -111,6 +114,7 @@ export class HardenedProcessHost implements ProcessHost {
     this.addedEnvKeys = Object.keys(this.extraEnv)
     this.spares = new SpareLaunchers(options.spareLaunchers ?? 1)
     this.rootedSpares = new SpareLaunchers<RootedSpare>(options.spareLaunchers ?? 1, { maxShapes: ROOTED_SHAPES_KEPT })
+    this.landlockSpares = new SpareLaunchers(options.spareLaunchers ?? 1)
   }
 
   private probed() {
@@ -234,6 +238,13 @@ export class HardenedProcessHost implements ProcessHost {
     const args = root ? [root.fstabPath, ...enterRoot(mount.tools!, root, spec.cwd, node)] : node
     const chain = unshare.join(' ')
     try {
+      if (kernelRules && !root) {
+        const key = `${chain} ${launcher}`
+        const request: LaunchRequest = { rules: kernelRules.rules, file: this.nodePath, args: nodeArgs, env, cwd: spec.cwd }
+        const launched = this.launchFromLandlockSpare(key, request, limitBytes)
+        this.landlockSpares.refill(key, () => startSpare(cgroup, unshare, '"$@"; exit $?', [this.nodePath, ...LAUNCHER_FLAGS, launcher!, 'wait'], this.extraEnv))
+        if (launched) return new HardenedHandle(launched.child, launched.pidNamespace, launched.netNamespace, launched.group, spec.maxMessageBytes, null, p.fsWrite, null, kernelRules)
+      }
       const spare = this.launchFromSpare(chain, env, spec.cwd, args, body, limitBytes)
       const handle = spare ?? this.launchDirectly(cgroup, spec.instanceId, limitBytes, unshare, env, spec.cwd, args, body)
       if (cgroup || ns) this.spares.refill(chain, () => this.spawnSpare(cgroup, unshare))
@@ -244,22 +255,23 @@ export class HardenedProcessHost implements ProcessHost {
     }
   }
 
-  /** The spare launchers waiting for a sandbox right now (plain ones first, then rooted ones). */
-  spareLaunchers(): { pid: number | undefined; cgroupDir: string | null; rooted: boolean; scratchDir: string | null }[] {
-    const view = (spare: Spare | RootedSpare) => ({
+  /** The spare launchers waiting for a sandbox right now (plain ones, rooted ones, then Landlock launchers). */
+  spareLaunchers(): { pid: number | undefined; cgroupDir: string | null; rooted: boolean; landlock: boolean; scratchDir: string | null }[] {
+    const view = (landlock: boolean) => (spare: Spare | RootedSpare) => ({
       pid: spare.child.pid,
       cgroupDir: spare.group?.dir ?? null,
       rooted: 'root' in spare,
+      landlock,
       scratchDir: 'scratchDir' in spare ? spare.scratchDir : null
     })
-    return [...this.spares.live().map(view), ...this.rootedSpares.live().map(view)]
+    return [...this.spares.live().map(view(false)), ...this.rootedSpares.live().map(view(false)), ...this.landlockSpares.live().map(view(true))]
   }
 
   /** Ends the spare launchers (and rooted spares claimed but never spawned); running sandboxes are not affected. */
   async close(): Promise<void> {
     for (const spare of this.claimed.values()) abandon(spare, true)
     this.claimed.clear()
-    await Promise.all([this.spares.close(), this.rootedSpares.close()])
+    await Promise.all([this.spares.close(), this.rootedSpares.close(), this.landlockSpares.close()])
   }
 
   private launchDirectly(
@@ -304,6 +316,23 @@ export class HardenedProcessHost implements ProcessHost {
       return undefined
     }
     return { child: spare.child, group: spare.group, pidNamespace: spare.pidNamespace, netNamespace: spare.netNamespace, launchDir }
+  }
+
+  /**
+   * Hands a sandbox to a waiting Landlock launcher of this chain, if one is live: the limit is set and the
+   * launch request goes down its stdin (one line; it restricts itself and execs). Undefined otherwise.
+   */
+  private launchFromLandlockSpare(key: string, request: LaunchRequest, limitBytes: number): Launched | undefined {
+    const spare = this.landlockSpares.take(key)
+    if (!spare || spare.child.exitCode !== null || spare.child.signalCode !== null) return undefined
+    try {
+      spare.group?.setLimit(limitBytes)
+      spare.child.stdin!.end(`${JSON.stringify(request)}\n`)
+    } catch {
+      spare.child.stdin?.destroy()
+      return undefined
+    }
+    return { child: spare.child, group: spare.group, pidNamespace: spare.pidNamespace, netNamespace: spare.netNamespace, launchDir: null }
   }
 
   /**
@@ -360,11 +389,11 @@ export class HardenedProcessHost implements ProcessHost {
  * with `args`. The cgroup's limit is rewritten to the sandbox's own at take time; until then only the spare
  * is in the group.
  */
-function startSpare(cgroup: CgroupSupport | null, unshare: string[], body: string, args: string[]): Spare {
+function startSpare(cgroup: CgroupSupport | null, unshare: string[], body: string, args: string[], env: Record<string, string> = {}): Spare {
   const group = cgroup ? MemoryCgroup.create(cgroup, `conductor-spare-${randomUUID().slice(0, 8)}`, SPARE_LIMIT_BYTES) : null
   const command = [...unshare, '/bin/sh', '-c', `${cgroupJoin(group !== null)}${body}`, 'sh', group?.procsFile ?? '-', ...args]
   try {
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {}, cwd: '/', detached: true })
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env, cwd: '/', detached: true })
     child.on('error', () => {
       // A spawn failure also emits 'close'; the pool drops the spare then.
     })

@@ -165,6 +165,33 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
     expect(result.stderr).toBe('landlock-launcher: rules are not JSON\n')
   })
 
+  it('starts a sandbox from a launcher started ahead of time, with the same rules, environment and scratch dir', async () => {
+    const host = new HardenedProcessHost({ useMountNamespace: false })
+    const runner = new IsolatedPluginRunner({ killGraceMs: 300, cancelGraceMs: 300 }, { hardenedHost: host })
+    try {
+      const first = await runner.start(hostilePlugin, 'direct')
+      if (!first.ok) throw new Error(JSON.stringify(first.error))
+      // The first Landlock start leaves a launcher waiting for the next one.
+      let spare: number | undefined
+      while (spare === undefined) {
+        spare = host.spareLaunchers().find((s) => s.landlock)?.pid
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      const second = await runner.start(hostilePlugin, 'from-spare')
+      if (!second.ok) throw new Error(JSON.stringify(second.error))
+      expect(host.spareLaunchers().some((s) => s.pid === spare)).toBe(false)
+      const summary = (isolation: { layer: string; status: string; mechanism: string }[]) => isolation.map((l) => [l.layer, l.status, l.mechanism])
+      expect(summary(second.value.isolation)).toEqual(summary(first.value.isolation))
+      expect(second.value.isolation.find((l) => l.layer === 'filesystem-read')!.evidence).toMatch(/via a symlink in scratch: EACCES/)
+      const scratch = await runner.execute('from-spare', request('write-scratch'))
+      expect(scratch.status === 'ok' && scratch.output).toBe('scratch is writable')
+      const leak = await runner.execute('from-spare', request('sqlite-read', { path: '/etc/passwd' }))
+      expect(leak.status).toBe('error')
+    } finally {
+      await runner.close()
+    }
+  })
+
   it('gives a sandbox without namespaces kernel-enforced files and signals (scope), from evidence', async () => {
     const runner = new IsolatedPluginRunner({ killGraceMs: 300, cancelGraceMs: 300 }, { hardenedHost: new HardenedProcessHost({ useNamespaces: false }) })
     try {

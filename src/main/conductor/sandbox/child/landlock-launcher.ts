@@ -9,9 +9,11 @@
  *
  *   node --experimental-ffi landlock-launcher probe          → prints {"abi":N} (0 = no Landlock, with why)
  *   node --experimental-ffi landlock-launcher run <rules> <file> <args…>
+ *   node --experimental-ffi landlock-launcher wait           → a spare: reads one `LaunchRequest` line on stdin
  *
  * `<rules>` is JSON (`LandlockRules`). Any failure before the exec exits 78 with one line on stderr: the
- * sandbox never starts unrestricted. Built beside sandbox-host as `landlock-launcher.mjs`.
+ * sandbox never starts unrestricted. `wait` lets the host start the launcher ahead of time (its own Node start
+ * is most of its cost); EOF instead of a request exits 0. Built beside sandbox-host as `landlock-launcher.mjs`.
  */
 
 /** What the launched process may touch; everything else on the filesystem is denied by the kernel. */
@@ -26,12 +28,23 @@ export interface LandlockRules {
   scope: boolean
 }
 
+/** What a waiting launcher is asked to start: exactly this file, argv, environment and working dir. */
+export interface LaunchRequest {
+  rules: LandlockRules
+  file: string
+  /** The arguments after the file (argv[0] is the file). */
+  args: string[]
+  env: Record<string, string>
+  cwd: string
+}
+
 interface FfiLibrary {
   functions: {
     syscall: (nr: bigint, a: bigint, b: bigint, c: bigint, d: bigint) => bigint
     prctl: (option: number, a: bigint, b: bigint, c: bigint, d: bigint) => number
     execve: (path: bigint, argv: bigint, envp: bigint) => number
     fcntl: (fd: number, command: number, argument: number) => number
+    dup2: (from: number, to: number) => number
     __errno_location: () => bigint
   }
 }
@@ -52,6 +65,9 @@ const O_PATH = 0o10000000
 const O_CLOEXEC = 0o2000000
 const EXIT_CONFIG = 78
 const F_SETFD = 2
+const F_GETFL = 3
+const F_SETFL = 4
+const O_NONBLOCK = 0o4000
 /** stdin, stdout, stderr and the message channel. */
 const INHERITED_FDS = [0, 1, 2, 3]
 
@@ -87,7 +103,10 @@ export function handledFsRights(abi: number): bigint {
 
 const READ_RIGHTS = FS.execute | FS.readFile | FS.readDir
 
+let loaded: (FfiLibrary & { module: FfiModule }) | undefined
+
 function ffi(): FfiLibrary & { module: FfiModule } {
+  if (loaded) return loaded
   const module = process.getBuiltinModule('node:ffi') as FfiModule | undefined
   if (module === undefined) throw new Error('node:ffi is not available (Node ≥ 26.1 with --experimental-ffi)')
   const library = module.dlopen(null, {
@@ -95,9 +114,11 @@ function ffi(): FfiLibrary & { module: FfiModule } {
     prctl: { arguments: ['i32', 'u64', 'u64', 'u64', 'u64'], return: 'i32' },
     execve: { arguments: ['u64', 'u64', 'u64'], return: 'i32' },
     fcntl: { arguments: ['i32', 'i32', 'i32'], return: 'i32' },
+    dup2: { arguments: ['i32', 'i32'], return: 'i32' },
     __errno_location: { arguments: [], return: 'pointer' }
   })
-  return { ...library, module }
+  loaded = { ...library, module }
+  return loaded
 }
 
 function fail(message: string): never {
@@ -163,7 +184,7 @@ export function restrictSelf(rules: LandlockRules): number {
 }
 
 /** libc execve: replaces this process, keeping every fd that is not close-on-exec. Returns only on failure. */
-function execve(file: string, args: string[], env: NodeJS.ProcessEnv): string {
+function execve(file: string, args: string[], env: Record<string, string | undefined>): string {
   const { functions, module } = ffi()
   // NUL-terminated strings and NULL-terminated pointer arrays, each in its own allocation (a small
   // Buffer.from shares a pool slab), referenced until the call.
@@ -191,13 +212,67 @@ function execve(file: string, args: string[], env: NodeJS.ProcessEnv): string {
   return `errno ${module.getInt32(functions.__errno_location())}`
 }
 
+/**
+ * One line from stdin, read synchronously (the launcher has nothing else to do); null at EOF. The pipe is made
+ * blocking first, so a spare sleeps in read(2) however long it waits instead of polling.
+ */
+function readLine(): string | null {
+  const fs = process.getBuiltinModule('node:fs')
+  const { functions } = ffi()
+  const flags = functions.fcntl(0, F_GETFL, 0)
+  if (flags >= 0 && (flags & O_NONBLOCK) !== 0) functions.fcntl(0, F_SETFL, flags & ~O_NONBLOCK)
+  const chunks: Buffer[] = []
+  const buffer = Buffer.alloc(64 * 1024)
+  for (;;) {
+    let read: number
+    try {
+      read = fs.readSync(0, buffer)
+    } catch (cause) {
+      if ((cause as { code?: string }).code !== 'EAGAIN') throw cause
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+      continue
+    }
+    if (read === 0) return chunks.length === 0 ? null : Buffer.concat(chunks).toString()
+    const newline = buffer.subarray(0, read).indexOf(10)
+    if (newline !== -1) {
+      chunks.push(Buffer.from(buffer.subarray(0, newline)))
+      return Buffer.concat(chunks).toString()
+    }
+    chunks.push(Buffer.from(buffer.subarray(0, read)))
+  }
+}
+
+/** A spare: waits for its launch request, then starts it like `run`, in the asked dir, stdin on /dev/null. */
+function serveOneLaunch(): void {
+  const line = readLine()
+  if (line === null) process.exit(0)
+  let request: LaunchRequest
+  try {
+    request = JSON.parse(line) as LaunchRequest
+  } catch {
+    fail('launch request is not JSON')
+  }
+  const fs = process.getBuiltinModule('node:fs')
+  try {
+    process.chdir(request.cwd)
+    const devNull = fs.openSync('/dev/null', 'r')
+    ffi().functions.dup2(devNull, 0)
+    fs.closeSync(devNull)
+    restrictSelf(request.rules)
+  } catch (cause) {
+    fail(cause instanceof Error ? cause.message : String(cause))
+  }
+  fail(`execve ${request.file} failed: ${execve(request.file, [request.file, ...request.args], request.env)}`)
+}
+
 function main(argv: string[]): void {
   const [command, rulesJson, file, ...args] = argv
   if (command === 'probe') {
     process.stdout.write(`${JSON.stringify(landlockAbi())}\n`)
     return
   }
-  if (command !== 'run' || rulesJson === undefined || file === undefined) fail('usage: probe | run <rules-json> <file> [args…]')
+  if (command === 'wait') return serveOneLaunch()
+  if (command !== 'run' || rulesJson === undefined || file === undefined) fail('usage: probe | wait | run <rules-json> <file> [args…]')
   let rules: LandlockRules
   try {
     rules = JSON.parse(rulesJson) as LandlockRules
