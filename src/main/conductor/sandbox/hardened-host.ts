@@ -39,7 +39,7 @@ import { enterRoot, mountScript, prepareMountRoot, type MountRoot, type MountToo
 import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
 import type { LandlockRules } from './child/landlock-launcher.ts'
-import { LAUNCHER_FLAGS, landlockCommand, landlockLauncherCandidates, landlockLauncherFor, landlockRules, probeLandlock, type LandlockProbe } from './landlock.ts'
+import { LAUNCHER_FLAGS, landlockCommand, landlockLauncherFor, landlockRules, probeLandlock, type LandlockProbe } from './landlock.ts'
 import type { LaunchRequest } from './child/landlock-launcher.ts'
 import { cgroupJoin, launchScript, rootedSpareScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
 
@@ -80,6 +80,8 @@ interface RootedSpare extends Spare {
   /** Device and inode of every bound path when it was mounted: a path replaced since (a plugin folder swapped
    *  for a new version, a library upgraded) would still show the old one through this root. */
   readonly identity: string
+  /** Stacked Landlock: the launcher waiting inside (for a launch request), instead of a shell (for a script). */
+  readonly launcher: string | null
   readonly discard: () => void
 }
 
@@ -177,9 +179,9 @@ export class HardenedProcessHost implements ProcessHost {
       abandon(spare, false)
       spare = this.rootedSpares.take(key)
     }
-    // Stacked Landlock starts Node through a launcher, which the root made ahead must hold as well.
-    const launchers = this.options.landlock === 'always' && landlock.support ? landlockLauncherCandidates(landlock.support, shape.fsRead) : []
-    this.rootedSpares.refill(key, () => this.spawnRootedSpare(cgroup, unshare, tools, shape, key, launchers))
+    // Stacked Landlock: the spare is the launcher, started ahead of time and waiting inside the root.
+    const launcher = this.options.landlock === 'always' && landlock.support && shape.scriptPath ? landlockLauncherFor(landlock.support, shape.scriptPath) : null
+    this.rootedSpares.refill(key, () => this.spawnRootedSpare(cgroup, unshare, tools, shape, key, launcher))
     if (spare === undefined) return null
     this.claimed.set(spare.scratchDir, spare)
     return spare.scratchDir
@@ -223,9 +225,10 @@ export class HardenedProcessHost implements ProcessHost {
     // A claimed rooted spare is used only for exactly the root it was made for (and its scratch as the only
     // writable path); anything else launches the usual way, with the claimed scratch dir as an ordinary one.
     if (claimed) {
-      const shape: ScratchShape = { fsRead: p.fsRead.filter((path) => path !== spec.cwd), network: p.network, childProcesses: p.childProcesses }
-      const fits = withRoot && claimed.key === rootKey(unshare, shape, cgroup !== null) && p.fsWrite.length === 1 && p.fsWrite[0] === spec.cwd
-      const handle = fits ? this.launchFromRootedSpare(claimed, env, spec.cwd, node, limitBytes) : undefined
+      const shape: ScratchShape = { fsRead: p.fsRead.filter((path) => path !== spec.cwd), network: p.network, childProcesses: p.childProcesses, scriptPath: spec.scriptPath }
+      const fits = withRoot && claimed.key === rootKey(unshare, shape, cgroup !== null) && p.fsWrite.length === 1 && p.fsWrite[0] === spec.cwd && claimed.launcher === launcher
+      const request: LaunchRequest | null = kernelRules ? { rules: kernelRules.rules, file: this.nodePath, args: nodeArgs, env, cwd: spec.cwd } : null
+      const handle = fits ? this.launchFromRootedSpare(claimed, env, spec.cwd, node, request, limitBytes) : undefined
       if (handle) return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, claimed.root, p.fsWrite, null, kernelRules)
       abandon(claimed, true)
     }
@@ -339,8 +342,9 @@ export class HardenedProcessHost implements ProcessHost {
    * Hands a sandbox to the rooted spare it claimed: the limit is set and the launch script goes down its stdin
    * (the shell inside the root reads it to EOF, then runs it). Undefined when it cannot be used.
    */
-  private launchFromRootedSpare(spare: RootedSpare, env: Record<string, string>, cwd: string, node: string[], limitBytes: number): Launched | undefined {
-    const script = launchScript(env, cwd, node, '"$@"; exit $?')
+  private launchFromRootedSpare(spare: RootedSpare, env: Record<string, string>, cwd: string, node: string[], request: LaunchRequest | null, limitBytes: number): Launched | undefined {
+    // A waiting launcher takes a launch request (one JSON line), a waiting shell the launch script.
+    const script = spare.launcher ? (request ? `${JSON.stringify(request)}\n` : undefined) : launchScript(env, cwd, node, '"$@"; exit $?')
     if (script === undefined || spare.child.exitCode !== null || spare.child.signalCode !== null) return undefined
     try {
       spare.group?.setLimit(limitBytes)
@@ -355,17 +359,19 @@ export class HardenedProcessHost implements ProcessHost {
    * A spare for one root shape: namespaces, cgroup, its own scratch dir, the private root mounted and entered
    * (chroot, every capability dropped), then a shell inside waiting for its launch script on stdin.
    */
-  private spawnRootedSpare(cgroup: CgroupSupport | null, unshare: string[], tools: MountTools, shape: ScratchShape, key: string, launchers: string[]): RootedSpare {
+  private spawnRootedSpare(cgroup: CgroupSupport | null, unshare: string[], tools: MountTools, shape: ScratchShape, key: string, launcher: string | null): RootedSpare {
     const shell = tools.shellFiles![0]!
     const scratchDir = mkdtempSync(join(tmpdir(), 'conductor-scratch-'))
     let root: MountRoot | null = null
     try {
-      root = prepareMountRoot({ tools, readPaths: [...shape.fsRead, ...tools.shellFiles!, ...launchers], writePaths: [scratchDir], systemRuntime: shape.childProcesses, network: shape.network })
+      root = prepareMountRoot({ tools, readPaths: [...shape.fsRead, ...tools.shellFiles!, ...(launcher ? [launcher] : [])], writePaths: [scratchDir], systemRuntime: shape.childProcesses, network: shape.network })
       const made = root
       const head = `${mountScript(tools)}exec "$@"`
-      const spare = startSpare(cgroup, unshare, head, [made.fstabPath, ...enterRoot(tools, made, scratchDir, [shell, '-c', rootedSpareScript(), 'sh'])])
+      // The shell stays PID 1 of the namespace, so Node is not; with a launcher it runs the launcher as its child.
+      const waiting = launcher ? [shell, '-c', '"$@"; exit $?', 'sh', this.nodePath, ...LAUNCHER_FLAGS, launcher, 'wait'] : [shell, '-c', rootedSpareScript(), 'sh']
+      const spare = startSpare(cgroup, unshare, head, [made.fstabPath, ...enterRoot(tools, made, scratchDir, waiting)], launcher ? this.extraEnv : {})
       return {
-        ...spare, root: made, scratchDir, key,
+        ...spare, root: made, scratchDir, key, launcher,
         identity: identityOf(made.sources),
         discard: () => {
           made.remove()
@@ -646,7 +652,7 @@ function unshareArgs(ns: { command: string; prefix: string[] }, network: boolean
 
 /** Which rooted spares fit a sandbox: the chain, whether a cgroup is joined, and everything the root holds. */
 function rootKey(unshare: string[], shape: ScratchShape, withCgroup: boolean): string {
-  return JSON.stringify([unshare, withCgroup, [...shape.fsRead].sort(), shape.network, shape.childProcesses])
+  return JSON.stringify([unshare, withCgroup, [...shape.fsRead].sort(), shape.network, shape.childProcesses, shape.scriptPath ?? null])
 }
 
 /**

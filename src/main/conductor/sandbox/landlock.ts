@@ -90,13 +90,6 @@ export function landlockLauncherFor(support: LandlockSupport, scriptPath: string
   return scriptPath.endsWith('.mjs') && existsSync(beside) ? beside : support.launcherPath
 }
 
-/** Every launcher a child reading `fsRead` may be started through (what a private root made ahead must hold). */
-export function landlockLauncherCandidates(support: LandlockSupport, fsRead: string[]): string[] {
-  const candidates = new Set([support.launcherPath])
-  for (const path of fsRead) if (path.endsWith('.mjs')) candidates.add(landlockLauncherFor(support, path))
-  return [...candidates]
-}
-
 /** The launch prefix that applies `rules` and then execs `command`. */
 export function landlockCommand(nodePath: string, launcher: string, rules: LandlockRules, command: string[]): string[] {
   return [nodePath, ...LAUNCHER_FLAGS, launcher, 'run', JSON.stringify(rules), ...command]

@@ -35,6 +35,8 @@ export interface ScratchShape {
   fsRead: string[]
   network: boolean
   childProcesses: boolean
+  /** The child host script the sandbox will run (a spare made ahead may need what sits beside it). */
+  scriptPath?: string
 }
 
 export interface SpawnSpec {

@@ -29,7 +29,8 @@ export const SandboxConfigSchema = z.object({
   /**
    * Hardened host, Landlock (Linux ≥ 5.13, Node ≥ 26.1 with `node:ffi`): `fallback` starts a sandbox that gets no
    * private root under Landlock, so the kernel still confines its files; `always` stacks it on the namespaces
-   * too; `off` never. Each sandbox under Landlock costs one more Node start (the launcher, ~25 ms cold).
+   * too; `off` never. The launcher (one more Node start) is kept started ahead of time like the rest of the chain,
+   * so a cold start pays ~2-4 ms for it; a waiting launcher holds ~45 MiB (a waiting shell ~3 MiB).
    */
   landlock: z.enum(['fallback', 'always', 'off']).default('fallback'),
   /**

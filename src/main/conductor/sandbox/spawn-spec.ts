@@ -22,7 +22,7 @@ function readPathsOf(input: { modulePath: string | null; policy: SandboxPolicy; 
 /** The shape a prepared scratch dir must fit for this sandbox (see `ProcessHost.claimScratch`). */
 export function scratchShapeFor(input: { modulePath: string | null; policy: SandboxPolicy; hostScript: HostScript }): ScratchShape {
   const { policy } = input
-  return { fsRead: policy.unrestrictedFilesystem ? ['*'] : readPathsOf(input), network: policy.networkHosts.length > 0, childProcesses: policy.childProcesses }
+  return { fsRead: policy.unrestrictedFilesystem ? ['*'] : readPathsOf(input), network: policy.networkHosts.length > 0, childProcesses: policy.childProcesses, scriptPath: input.hostScript.scriptPath }
 }
 
 export function spawnSpecFor(input: {
