@@ -12,11 +12,14 @@
  * unavailable) the chroot and setpriv hops are left out. Then, where the kernel offers Landlock and Node has
  * `node:ffi`, the filesystem layers come from Landlock instead (landlock.ts): Node is started through a
  * launcher that restricts itself to the sandbox's paths and execs it. With neither, they are only advisory.
+ * `landlock: 'always'` stacks Landlock on the private root as well.
  *
  * Spare launchers (spare-launchers.ts) run that chain ahead of time as far as it does not depend on the plugin.
  * A rooted spare goes further for one root shape (the read paths of a plugin, its grants): its private root,
  * with a scratch dir of its own, is mounted and entered, capabilities are dropped, and a shell waits inside for
- * the launch script; the sandbox that claims its scratch dir (`claimScratch`) then starts with one exec.
+ * the launch script; the sandbox that claims its scratch dir (`claimScratch`) then starts with one exec. Under
+ * Landlock the waiting process is the launcher instead (a Node started ahead, in `wait` mode), which takes a
+ * launch request, restricts itself and execs.
  *
  * The message channel (fd 3, a socketpair) passes through every exec. In Electron, pass `process.execPath` as `nodePath` and
  * `{ ELECTRON_RUN_AS_NODE: '1' }` as `extraEnv`.

@@ -1,10 +1,11 @@
 /**
- * The Landlock filesystem layer of the hardened host, for machines where the private root (mount-root.ts)
- * is not available (no root and no user namespaces, or switched off): the kernel itself denies every path
- * outside the sandbox's read and write lists, including through symlinks and for node:sqlite, which slip past
- * Node's permission model. It is applied by child/landlock-launcher.ts, which restricts itself and then execs
- * the sandbox child. Detected by asking the kernel through that launcher (Node ≥ 26.1 with `node:ffi`); the
- * cost is one more Node start per sandbox (the launcher's).
+ * The Landlock layer of the hardened host: by default for sandboxes that get no private root (mount-root.ts;
+ * no root and no user namespaces, or switched off), or stacked on it (`always`). The kernel itself denies every
+ * path outside the sandbox's read and write lists, including through symlinks and for node:sqlite, which slip
+ * past Node's permission model; TCP unless granted; signals out of the sandbox (ABI ≥ 6). It is applied by
+ * child/landlock-launcher.ts, which restricts itself and then execs the sandbox child. Detected by asking the
+ * kernel through that launcher (Node ≥ 26.1 with `node:ffi`). The launcher is one more Node start, which the
+ * hardened host keeps started ahead of time (spares in `wait` mode).
  */
 import { existsSync, realpathSync } from 'node:fs'
 import { dirname, join } from 'node:path'
