@@ -187,6 +187,15 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
       expect(scratch.status === 'ok' && scratch.output).toBe('scratch is writable')
       const leak = await runner.execute('from-spare', request('sqlite-read', { path: '/etc/passwd' }))
       expect(leak.status).toBe('error')
+      // The pool made a new launcher for the next start; closing the host ends it (EOF on its stdin).
+      let next: number | undefined
+      while (next === undefined) {
+        next = host.spareLaunchers().find((s) => s.landlock)?.pid
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      await runner.close()
+      expect(host.spareLaunchers()).toEqual([])
+      expect(() => process.kill(next!, 0)).toThrow(/ESRCH/)
     } finally {
       await runner.close()
     }
