@@ -120,7 +120,7 @@ export default async function sandboxBench(): Promise<void> {
       const permissionOnly = medianOf('bundled, permission model only')
       console.log(`  spare launchers (namespaces entered and cgroup joined ahead of time) save ${fmt(noSpares - all)} ms per cold start`)
       console.log(
-        `  cold cost per layer (differences of medians): private root ${fmt(all - noMount)} ms; Landlock (launcher start) ${fmt(landlock - noMount)} ms; net+pid namespaces and cgroup ${fmt(noMountNoSpares - permissionOnly)} ms ` +
+        `  cold cost per layer (differences of medians): private root ${fmt(all - noMount)} ms; Landlock instead of it ${fmt(landlock - noMount)} ms; net+pid namespaces and cgroup ${fmt(noMountNoSpares - permissionOnly)} ms ` +
           `without spares, ${fmt(noMount - permissionOnly)} ms with; child + permission model + self-test over raw ${fmt(permissionOnly - raw.med)} ms`
       )
     }

@@ -41,9 +41,8 @@ import { probeLaunchLayers, type LaunchProbe } from './launch-probe.ts'
 import { enterRoot, mountScript, prepareMountRoot, type MountRoot, type MountTools } from './mount-root.ts'
 import { probeMountLayer, type MountProbe } from './mount-probe.ts'
 import { verifyMountLayer } from './mount-evidence.ts'
-import type { LandlockRules } from './child/landlock-launcher.ts'
+import type { LandlockRules, LaunchRequest } from './child/landlock-launcher.ts'
 import { LAUNCHER_FLAGS, landlockCommand, landlockLauncherFor, landlockRules, probeLandlock, type LandlockProbe } from './landlock.ts'
-import type { LaunchRequest } from './child/landlock-launcher.ts'
 import { cgroupJoin, launchScript, rootedSpareScript, spareScript, SpareLaunchers, type Spare } from './spare-launchers.ts'
 
 export interface HardenedHostOptions {
@@ -218,19 +217,20 @@ export class HardenedProcessHost implements ProcessHost {
     const limitBytes = spec.memoryMb * 1024 * 1024
     // Without a private root, Landlock (where offered) keeps the kernel in charge of the filesystem; `always`
     // stacks it on the namespaces too.
-    const stacked = this.options.landlock === 'always' || !withRoot
-    const kernelRules = stacked && landlock.support && !p.fsRead.includes('*') ? { abi: landlock.support.abi, rules: landlockRules(landlock.support, p) } : null
+    const wantsLandlock = this.options.landlock === 'always' || !withRoot
+    const kernelRules = wantsLandlock && landlock.support && !p.fsRead.includes('*') ? { abi: landlock.support.abi, rules: landlockRules(landlock.support, p) } : null
     const launcher = kernelRules ? landlockLauncherFor(landlock.support!, spec.scriptPath) : null
     const node = kernelRules ? landlockCommand(this.nodePath, launcher!, kernelRules.rules, [this.nodePath, ...nodeArgs]) : [this.nodePath, ...nodeArgs]
     // Inside a private root the launcher must be there too.
     const rootReads = launcher ? [...p.fsRead, launcher] : p.fsRead
     const env = { ...spec.env, ...this.extraEnv }
+    // What a launcher started ahead of time is handed instead of the command line.
+    const request: LaunchRequest | null = kernelRules ? { rules: kernelRules.rules, file: this.nodePath, args: nodeArgs, env, cwd: spec.cwd } : null
     // A claimed rooted spare is used only for exactly the root it was made for (and its scratch as the only
     // writable path); anything else launches the usual way, with the claimed scratch dir as an ordinary one.
     if (claimed) {
       const shape: ScratchShape = { fsRead: p.fsRead.filter((path) => path !== spec.cwd), network: p.network, childProcesses: p.childProcesses, scriptPath: spec.scriptPath }
       const fits = withRoot && claimed.key === rootKey(unshare, shape, cgroup !== null) && p.fsWrite.length === 1 && p.fsWrite[0] === spec.cwd && claimed.launcher === launcher
-      const request: LaunchRequest | null = kernelRules ? { rules: kernelRules.rules, file: this.nodePath, args: nodeArgs, env, cwd: spec.cwd } : null
       const handle = fits ? this.launchFromRootedSpare(claimed, env, spec.cwd, node, request, limitBytes) : undefined
       if (handle) return new HardenedHandle(handle.child, handle.pidNamespace, handle.netNamespace, handle.group, spec.maxMessageBytes, claimed.root, p.fsWrite, null, kernelRules)
       abandon(claimed, true)
@@ -244,9 +244,8 @@ export class HardenedProcessHost implements ProcessHost {
     const args = root ? [root.fstabPath, ...enterRoot(mount.tools!, root, spec.cwd, node)] : node
     const chain = unshare.join(' ')
     try {
-      if (kernelRules && !root) {
+      if (request && !root) {
         const key = `${chain} ${launcher}`
-        const request: LaunchRequest = { rules: kernelRules.rules, file: this.nodePath, args: nodeArgs, env, cwd: spec.cwd }
         const launched = this.launchFromLandlockSpare(key, request, limitBytes)
         this.landlockSpares.refill(key, () => startSpare(cgroup, unshare, '"$@"; exit $?', [this.nodePath, ...LAUNCHER_FLAGS, launcher!, 'wait'], this.extraEnv))
         if (launched) return new HardenedHandle(launched.child, launched.pidNamespace, launched.netNamespace, launched.group, spec.maxMessageBytes, null, p.fsWrite, null, kernelRules)
@@ -343,7 +342,8 @@ export class HardenedProcessHost implements ProcessHost {
 
   /**
    * Hands a sandbox to the rooted spare it claimed: the limit is set and the launch script goes down its stdin
-   * (the shell inside the root reads it to EOF, then runs it). Undefined when it cannot be used.
+   * (the shell inside the root reads it to EOF, then runs it), or the launch request, to a waiting launcher.
+   * Undefined when it cannot be used.
    */
   private launchFromRootedSpare(spare: RootedSpare, env: Record<string, string>, cwd: string, node: string[], request: LaunchRequest | null, limitBytes: number): Launched | undefined {
     // A waiting launcher takes a launch request (one JSON line), a waiting shell the launch script.
@@ -360,7 +360,8 @@ export class HardenedProcessHost implements ProcessHost {
 
   /**
    * A spare for one root shape: namespaces, cgroup, its own scratch dir, the private root mounted and entered
-   * (chroot, every capability dropped), then a shell inside waiting for its launch script on stdin.
+   * (chroot, every capability dropped), then a shell inside waiting for its launch script on stdin, or, for
+   * stacked Landlock, that shell running the launcher, which waits for its launch request.
    */
   private spawnRootedSpare(cgroup: CgroupSupport | null, unshare: string[], tools: MountTools, shape: ScratchShape, key: string, launcher: string | null): RootedSpare {
     const shell = tools.shellFiles![0]!

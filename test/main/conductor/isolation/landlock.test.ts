@@ -55,6 +55,15 @@ describe('landlockRules', () => {
   })
 })
 
+/** The pid of a spare launcher of the host matching `kind` once the pool has made one. */
+async function waitingSpare(host: HardenedProcessHost, kind: (spare: { rooted: boolean; landlock: boolean }) => boolean): Promise<number> {
+  for (;;) {
+    const pid = host.spareLaunchers().find(kind)?.pid
+    if (pid !== undefined) return pid
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 /** Runs `script` under the launcher with `rules`; fd 3 is a socketpair the script can report on. */
 function underLauncher(rules: unknown, script: string): Promise<{ code: number | null; stdout: string; stderr: string; channel: string }> {
   const launcher = resolveLandlockLauncher()!
@@ -93,11 +102,7 @@ describe.runIf(landlockExpected && privateRootExpected && existsSync(builtChild)
     const echoed = await runner.execute('stacked-1', request('echo', {}, 'hi'))
     expect(echoed.status).toBe('ok')
     // The first start of a plugin leaves a rooted spare for its root shape; the next start takes it.
-    let spare: number | undefined
-    while (spare === undefined) {
-      spare = host.spareLaunchers().find((s) => s.rooted)?.pid
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    const spare = await waitingSpare(host, (s) => s.rooted)
     const second = await runner.start(hostilePlugin, 'stacked-2')
     if (!second.ok) throw new Error(JSON.stringify(second.error))
     // Taken, not abandoned: the root it ran in also binds the shell the spare waited in, so it counts more binds.
@@ -172,11 +177,7 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
       const first = await runner.start(hostilePlugin, 'direct')
       if (!first.ok) throw new Error(JSON.stringify(first.error))
       // The first Landlock start leaves a launcher waiting for the next one.
-      let spare: number | undefined
-      while (spare === undefined) {
-        spare = host.spareLaunchers().find((s) => s.landlock)?.pid
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      const spare = await waitingSpare(host, (s) => s.landlock)
       const second = await runner.start(hostilePlugin, 'from-spare')
       if (!second.ok) throw new Error(JSON.stringify(second.error))
       expect(host.spareLaunchers().some((s) => s.pid === spare)).toBe(false)
@@ -188,14 +189,10 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
       const leak = await runner.execute('from-spare', request('sqlite-read', { path: '/etc/passwd' }))
       expect(leak.status).toBe('error')
       // The pool made a new launcher for the next start; closing the host ends it (EOF on its stdin).
-      let next: number | undefined
-      while (next === undefined) {
-        next = host.spareLaunchers().find((s) => s.landlock)?.pid
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      const next = await waitingSpare(host, (s) => s.landlock)
       await runner.close()
       expect(host.spareLaunchers()).toEqual([])
-      expect(() => process.kill(next!, 0)).toThrow(/ESRCH/)
+      expect(() => process.kill(next, 0)).toThrow(/ESRCH/)
     } finally {
       await runner.close()
     }
