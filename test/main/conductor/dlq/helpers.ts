@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { Registry } from 'prom-client'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach } from 'vitest'
 import type { DeadLetterInput, ReplayOutcome, RequestReplayer } from '../../../../src/main/conductor/dlq/dead-letter-port.ts'
 import { DlqConfigSchema, type DlqConfigInput } from '../../../../src/main/conductor/dlq/dlq-config.ts'
 import { DeadLetterQueue, type DeadLetterQueueOptions } from '../../../../src/main/conductor/dlq/dead-letter-queue.ts'
@@ -99,6 +100,19 @@ export function input(id: string, overrides: { platform?: string; message?: stri
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'dlq-test-'))
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** Registers a fresh temp dir per test (removed after it); `path` is a database file in it. */
+export function databasePerTest(): { readonly dir: string; readonly path: string } {
+  let temp: ReturnType<typeof tempDir> | undefined
+  const current = { dir: '', path: '' }
+  beforeEach(() => {
+    temp = tempDir()
+    current.dir = temp.dir
+    current.path = join(temp.dir, 'dlq.sqlite')
+  })
+  afterEach(() => temp?.cleanup())
+  return current
 }
 
 export function openQueue(

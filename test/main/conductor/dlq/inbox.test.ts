@@ -1,23 +1,16 @@
 /** The write-ahead inbox: what an enqueue writes, and rows left behind by an earlier version. */
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DlqConfigSchema } from '../../../../src/main/conductor/dlq/dlq-config.ts'
 import { createEntry } from '../../../../src/main/conductor/dlq/entry-transitions.ts'
 import { openDlqDatabase } from '../../../../src/main/conductor/dlq/sqlite-open.ts'
 import { ENTRY_COLUMNS, entryParams, errorText, payloadText } from '../../../../src/main/conductor/dlq/sqlite-rows.ts'
-import { input, openQueue, tempDir } from './helpers.ts'
+import { input, openQueue, databasePerTest } from './helpers.ts'
 
 describe('DLQ inbox', () => {
-  let temp: ReturnType<typeof tempDir>
-  let path: string
-  beforeEach(() => {
-    temp = tempDir()
-    path = join(temp.dir, 'dlq.sqlite')
-  })
-  afterEach(() => temp.cleanup())
+  const dbFile = databasePerTest()
 
   it('materialises an inbox row whose attempts an earlier version stored as JSON text', async () => {
-    const opened = openDlqDatabase(path, 0)
+    const opened = openDlqDatabase(dbFile.path, 0)
     if (!opened.ok) throw new Error(opened.error.message)
     const db = opened.value.db
     const { entry, attempts } = createEntry(input('old', { message: 'gateway exploded' }), {
@@ -33,7 +26,7 @@ describe('DLQ inbox', () => {
     expect(db.prepare('SELECT typeof(attempts_json) AS t FROM inbox').get()).toEqual({ t: 'text' })
     db.close()
 
-    const q = openQueue(path)
+    const q = openQueue(dbFile.path)
     const detail = q.get('old')
     if (!detail.ok) throw new Error(detail.error.message)
     expect(detail.value.entry).toEqual(entry)
@@ -44,7 +37,7 @@ describe('DLQ inbox', () => {
   })
 
   it('keeps the attempts of a new entry exactly, error objects included', async () => {
-    const q = openQueue(path)
+    const q = openQueue(dbFile.path)
     const withDetail = input('a', { message: 'quota "daily" exceeded — 100% used' })
     const first = withDetail.attempts[0]
     if (first === undefined) throw new Error('no attempt')
@@ -59,7 +52,7 @@ describe('DLQ inbox', () => {
   })
 
   it('refuses a request that is not JSON on its own, and stores the rest of the batch', async () => {
-    const q = openQueue(path)
+    const q = openQueue(dbFile.path)
     const circular = input('bad')
     circular.request.self = circular.request
     const results = await Promise.all([q.enqueue(input('a')), q.enqueue(circular), q.enqueue(input('b'))])

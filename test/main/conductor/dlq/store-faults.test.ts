@@ -1,33 +1,26 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DeadLetterQueue } from '../../../../src/main/conductor/dlq/dead-letter-queue.ts'
 import { DlqConfigSchema } from '../../../../src/main/conductor/dlq/dlq-config.ts'
 import { DLQ_SCHEMA_VERSION, isDamagedFile } from '../../../../src/main/conductor/dlq/sqlite-open.ts'
 import type { DlqEventMap } from '../../../../src/shared/dlq.ts'
-import { delivered, FakeClock, HeldReplayer, input, nextEvent, openQueue, ScriptedReplayer, tempDir } from './helpers.ts'
+import { delivered, FakeClock, HeldReplayer, input, nextEvent, openQueue, ScriptedReplayer, databasePerTest } from './helpers.ts'
 
 describe('DLQ store faults and limits', () => {
-  let temp: ReturnType<typeof tempDir>
-  let path: string
-  beforeEach(() => {
-    temp = tempDir()
-    path = join(temp.dir, 'dlq.sqlite')
-  })
-  afterEach(() => temp.cleanup())
+  const dbFile = databasePerTest()
 
   it('moves a corrupt file aside untouched, starts fresh, and reports it', async () => {
     const garbage = Buffer.from('this is not a database '.repeat(400))
-    writeFileSync(path, garbage)
+    writeFileSync(dbFile.path, garbage)
     const clock = new FakeClock()
-    const q = openQueue(path, { clock })
+    const q = openQueue(dbFile.path, { clock })
     const reports: Array<DlqEventMap['dlq.storeRecovered']> = []
     q.on('dlq.storeRecovered', (e) => reports.push(e))
     q.start()
     expect(reports).toHaveLength(1)
     const movedTo = reports[0]?.movedTo ?? []
-    expect(movedTo).toEqual([`${path}.corrupt-${clock.now()}`])
+    expect(movedTo).toEqual([`${dbFile.path}.corrupt-${clock.now()}`])
     expect(readFileSync(movedTo[0] ?? '')).toEqual(garbage)
     expect((await q.enqueue(input('a'))).ok).toBe(true)
     expect(q.counts().pending).toBe(1)
@@ -35,16 +28,16 @@ describe('DLQ store faults and limits', () => {
   })
 
   it('moves aside a database whose pages are damaged', async () => {
-    const first = openQueue(path)
+    const first = openQueue(dbFile.path)
     await Promise.all(Array.from({ length: 200 }, (_, i) => first.enqueue(input(`e${i}`, { content: 'x'.repeat(500) }))))
     await first.close()
-    const db = new DatabaseSync(path)
+    const db = new DatabaseSync(dbFile.path)
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     db.close()
-    const bytes = readFileSync(path)
+    const bytes = readFileSync(dbFile.path)
     bytes.fill(0xa5, 4096 * 3, 4096 * 6)
-    writeFileSync(path, bytes)
-    const q = openQueue(path)
+    writeFileSync(dbFile.path, bytes)
+    const q = openQueue(dbFile.path)
     let recovered = false
     q.on('dlq.storeRecovered', () => (recovered = true))
     q.start()
@@ -54,13 +47,13 @@ describe('DLQ store faults and limits', () => {
   })
 
   it('refuses to start on a schema from a newer version and leaves the file alone', () => {
-    const db = new DatabaseSync(path)
+    const db = new DatabaseSync(dbFile.path)
     db.exec(`CREATE TABLE future (x); PRAGMA user_version = ${DLQ_SCHEMA_VERSION + 1}`)
     db.close()
-    const opened = DeadLetterQueue.open({ path, config: DlqConfigSchema.parse({}), replayer: new ScriptedReplayer(delivered) })
+    const opened = DeadLetterQueue.open({ path: dbFile.path, config: DlqConfigSchema.parse({}), replayer: new ScriptedReplayer(delivered) })
     expect(!opened.ok && opened.error.code).toBe('DLQ_UNAVAILABLE')
     expect(!opened.ok && opened.error.message).toMatch(/schema version 2 is newer .* supports \(1\)/)
-    const check = new DatabaseSync(path)
+    const check = new DatabaseSync(dbFile.path)
     expect(check.prepare('PRAGMA user_version').get()).toEqual({ user_version: DLQ_SCHEMA_VERSION + 1 })
     check.close()
   })
@@ -73,7 +66,7 @@ describe('DLQ store faults and limits', () => {
   })
 
   it('answers DLQ_FULL when full, says so loudly, warns before, and evicts nothing', async () => {
-    const q = openQueue(path, { config: { maxEntries: 10, warnAtFraction: 0.8 } })
+    const q = openQueue(dbFile.path, { config: { maxEntries: 10, warnAtFraction: 0.8 } })
     const warnings: number[] = []
     const fulls: string[] = []
     q.on('dlq.capacityWarning', (e) => warnings.push(e.counts.live))
@@ -101,7 +94,7 @@ describe('DLQ store faults and limits', () => {
   })
 
   it('warns at the threshold before the queue is full', async () => {
-    const q = openQueue(path, { config: { maxEntries: 10, warnAtFraction: 0.5 } })
+    const q = openQueue(dbFile.path, { config: { maxEntries: 10, warnAtFraction: 0.5 } })
     const warnings: number[] = []
     q.on('dlq.capacityWarning', (e) => warnings.push(e.counts.live))
     for (let i = 0; i < 6; i++) await q.enqueue(input(`e${i}`))
@@ -111,7 +104,7 @@ describe('DLQ store faults and limits', () => {
 
   it('keeps a committed enqueue ok when an event listener throws, still tells the other listeners, and reports the throw', async () => {
     const errors: string[] = []
-    const q = openQueue(path, { onError: (cause) => errors.push((cause as Error).message) })
+    const q = openQueue(dbFile.path, { onError: (cause) => errors.push((cause as Error).message) })
     const heard: string[] = []
     q.on('dlq.entryAdded', () => {
       throw new Error('panel bridge went away')
@@ -123,7 +116,7 @@ describe('DLQ store faults and limits', () => {
     expect(q.counts()).toMatchObject({ pending: 2, live: 2 })
     expect(errors).toEqual(['a dlq.entryAdded listener threw: panel bridge went away', 'a dlq.entryAdded listener threw: panel bridge went away'])
     await q.close()
-    const reopened = openQueue(path)
+    const reopened = openQueue(dbFile.path)
     expect(reopened.counts()).toMatchObject({ pending: 2 })
     await reopened.close()
   })
@@ -133,13 +126,13 @@ describe('DLQ store faults and limits', () => {
     const replayer = new HeldReplayer()
     const errors: string[] = []
     // A short lock wait: the default (5 s) would hold this test's only thread for that long on each try.
-    const q = openQueue(path, { clock, replayer, onError: (cause) => errors.push((cause as Error).message), config: { busyTimeoutMs: 20 } })
+    const q = openQueue(dbFile.path, { clock, replayer, onError: (cause) => errors.push((cause as Error).message), config: { busyTimeoutMs: 20 } })
     q.start()
     await q.enqueue(input('a'))
     clock.advance(60_000)
     expect(replayer.inFlight).toBe(1)
     // Someone opens the file and holds its write lock while the replay is out.
-    const other = new DatabaseSync(path)
+    const other = new DatabaseSync(dbFile.path)
     other.exec('BEGIN IMMEDIATE')
     replayer.release.shift()!(delivered)
     await new Promise((resolve) => setImmediate(resolve))
@@ -158,17 +151,17 @@ describe('DLQ store faults and limits', () => {
 
   it('survives a restart and returns a replay interrupted mid-flight to pending without counting it', async () => {
     const clock = new FakeClock()
-    const first = openQueue(path, { clock, replayer: { replay: () => new Promise(() => {}) } })
+    const first = openQueue(dbFile.path, { clock, replayer: { replay: () => new Promise(() => {}) } })
     first.start()
     await first.enqueue(input('a'))
     clock.advance(60_000)
     expect(first.counts().retrying).toBe(1)
     // Simulate a crash: the process dies with the replay in flight (no close).
-    const raw = new DatabaseSync(path)
+    const raw = new DatabaseSync(dbFile.path)
     expect(raw.prepare("SELECT state FROM entries WHERE id = 'a'").get()).toEqual({ state: 'retrying' })
     raw.close()
 
-    const second = openQueue(path, { clock, replayer: new ScriptedReplayer(delivered) })
+    const second = openQueue(dbFile.path, { clock, replayer: new ScriptedReplayer(delivered) })
     second.start()
     const detail = second.get('a')
     if (!detail.ok) throw new Error('missing')
@@ -180,7 +173,7 @@ describe('DLQ store faults and limits', () => {
   it('closes with a replay in flight that ignores the abort, and resumes that entry on the next start', async () => {
     const clock = new FakeClock()
     let sawAbort = false
-    const first = openQueue(path, {
+    const first = openQueue(dbFile.path, {
       clock,
       replayer: { replay: (_request, options) => (options?.signal?.addEventListener('abort', () => (sawAbort = true)), new Promise(() => {})) }
     })
@@ -189,7 +182,7 @@ describe('DLQ store faults and limits', () => {
     clock.advance(60_000)
     await first.close()
     expect(sawAbort).toBe(true)
-    const second = openQueue(path, { clock })
+    const second = openQueue(dbFile.path, { clock })
     second.start()
     const detail = second.get('a')
     expect(detail.ok && detail.value.entry.state).toBe('pending')
@@ -199,7 +192,7 @@ describe('DLQ store faults and limits', () => {
 
   it('deletes resolved and discarded entries only under an explicit retention policy', async () => {
     const clock = new FakeClock()
-    const keep = openQueue(path, { clock })
+    const keep = openQueue(dbFile.path, { clock })
     keep.start()
     await keep.enqueue(input('a'))
     keep.operations.discard('a', 'old')
@@ -207,7 +200,7 @@ describe('DLQ store faults and limits', () => {
     expect(keep.sweepRetention()).toEqual([])
     await keep.close()
 
-    const pruning = openQueue(path, { clock, config: { retention: { discardedMs: 86_400_000 } } })
+    const pruning = openQueue(dbFile.path, { clock, config: { retention: { discardedMs: 86_400_000 } } })
     const removed: string[][] = []
     pruning.on('dlq.entriesRemoved', (e) => removed.push(e.ids))
     await pruning.enqueue(input('b'))
