@@ -11,7 +11,8 @@ import { existsSync, realpathSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { LandlockRules } from './child/landlock-launcher.ts'
 import { resolveLandlockLauncher } from './host-script.ts'
-import { run, sharedLibraries } from './mount-probe.ts'
+import { sharedLibraries } from './mount-probe.ts'
+import { runProbe as run } from './probe-run.ts'
 import { DEVICES, RESOLVER_FILES, SYSTEM_DIRS } from './mount-root.ts'
 
 export interface LandlockSupport {

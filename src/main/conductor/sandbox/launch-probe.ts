@@ -3,8 +3,8 @@
  * namespaces (as root, or through an unprivileged user namespace), the permission model and its flags, and
  * whether the permission model denies network (Node ≥ 25). Cached per Node binary for the process lifetime.
  */
-import { spawn } from 'node:child_process'
 import type { IsolationLayer } from '../../../shared/sandbox.ts'
+import { runProbe as run } from './probe-run.ts'
 
 export interface LaunchProbe {
   /** How to enter fresh namespaces, or null when neither root nor a user namespace allows it. */
@@ -15,17 +15,6 @@ export interface LaunchProbe {
   ffiFlag: boolean
   nodeVersion: string
   layers: IsolationLayer[]
-}
-
-function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    child.on('error', () => resolve({ code: null, out }))
-    child.on('close', (code) => resolve({ code, out: out.trim() }))
-  })
 }
 
 const connectProbe =

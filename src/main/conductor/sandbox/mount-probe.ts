@@ -3,7 +3,7 @@
  * `setpriv` and the shared libraries of Node and setpriv (`ldd`), then runs Node once in a private root built
  * as for a sandbox. Once per host; stale skeletons of dead hosts are swept on the way.
  */
-import { spawn } from 'node:child_process'
+import { runProbe as run } from './probe-run.ts'
 import { accessSync, constants, realpathSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { enterRoot, mountScript, prepareMountRoot, sweepStaleSkeletons, type MountTools } from './mount-root.ts'
@@ -19,18 +19,6 @@ function findTool(name: string): string | null {
     }
   }
   return null
-}
-
-/** Runs a probe command to its end; `out` is stdout and stderr together, trimmed. */
-export function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((done) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    child.on('error', (cause) => done({ code: null, out: cause.message }))
-    child.on('close', (code) => done({ code, out: out.trim() }))
-  })
 }
 
 /** Shared libraries of a binary, as `ldd` lists them (the loader included); null when one is missing. */
