@@ -80,10 +80,11 @@ async function startEngine(): Promise<Engine | null> {
     return await createEngine(config, {
       defaultDlqPath: join(app.getPath('userData'), 'dlq.sqlite'),
       utilityHost: new UtilityProcessHost(utilityProcess.fork),
-      // Electron's own binary as plain Node, where --permission and namespaces apply (needs the runAsNode fuse).
+      // Electron's own binary as plain Node, where --permission and namespaces apply (needs the runAsNode fuse),
+      // unless the config names a Node binary of its own (a newer Node brings Landlock).
       hardenedHost: new HardenedProcessHost({
-        nodePath: process.execPath,
-        extraEnv: { ELECTRON_RUN_AS_NODE: '1' },
+        nodePath: config.sandbox.nodePath ?? process.execPath,
+        extraEnv: config.sandbox.nodePath === undefined ? { ELECTRON_RUN_AS_NODE: '1' } : {},
         useMountNamespace: config.sandbox.mountNamespace,
         landlock: config.sandbox.landlock,
         spareLaunchers: config.sandbox.spareLaunchers

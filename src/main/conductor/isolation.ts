@@ -76,7 +76,7 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
   constructor(config: SandboxConfigInput = {}, options: IsolatedPluginRunnerOptions = {}) {
     super()
     this.config = SandboxConfigSchema.parse(config)
-    this.hardened = options.hardenedHost ?? new HardenedProcessHost({ useMountNamespace: this.config.mountNamespace, landlock: this.config.landlock, spareLaunchers: this.config.spareLaunchers })
+    this.hardened = options.hardenedHost ?? new HardenedProcessHost({ ...(this.config.nodePath === undefined ? {} : { nodePath: this.config.nodePath }), useMountNamespace: this.config.mountNamespace, landlock: this.config.landlock, spareLaunchers: this.config.spareLaunchers })
     this.utility = options.utilityHost
     this.now = options.now ?? Date.now
   }

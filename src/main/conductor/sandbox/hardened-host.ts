@@ -195,7 +195,7 @@ export class HardenedProcessHost implements ProcessHost {
     this.claimed.delete(spec.cwd)
     if (!launch.permission) {
       if (claimed) abandon(claimed, true)
-      throw new Error(`${this.nodePath} does not support --permission; refusing to run a sandbox`)
+      throw new Error(`${this.nodePath} does not support --permission (it answered: ${launch.nodeVersion || 'nothing'}); refusing to run a sandbox`)
     }
     const p = spec.permissions
     const nodeArgs = [

@@ -38,6 +38,12 @@ export const SandboxConfigSchema = z.object({
    * yet), per chain shape; a cold start takes one instead of waiting for that set-up. 0 = none.
    */
   spareLaunchers: z.number().int().min(0).max(8).default(1),
+  /**
+   * Hardened host: the Node binary that runs sandboxes (default: the host's own Node; in the desktop app,
+   * Electron's binary run as Node). A Node ≥ 26.1 brings a permission model that denies network and, with
+   * `node:ffi`, Landlock, which Electron's bundled Node lacks.
+   */
+  nodePath: z.string().min(1).optional(),
   /** Override of the child entry script (default: built `sandbox-host.mjs`, else the source file). */
   hostScriptPath: z.string().optional()
 })
