@@ -41,6 +41,18 @@ export const PluginIsolationSchema = z.object({
 })
 export type PluginIsolation = z.infer<typeof PluginIsolationSchema>
 
+/**
+ * A launcher the hardened host keeps started ahead of time: `chain` (namespaces entered, cgroup joined, a
+ * shell waiting), `rooted` (also inside a plugin's private root), `landlock` (a Node launcher waiting).
+ */
+export const SpareLauncherSchema = z.object({
+  pid: z.number().nullable(),
+  kind: z.enum(['chain', 'rooted', 'landlock']),
+  /** Resident memory of its process tree when the snapshot was taken; null when it could not be read. */
+  rssBytes: z.number().nullable()
+})
+export type SpareLauncher = z.infer<typeof SpareLauncherSchema>
+
 /** What a retry or discard of explicit ids did, per id. */
 export const DlqIdsResultSchema = z.object({
   done: z.array(z.string()),
@@ -105,6 +117,8 @@ const liveFields = {
 export const PanelSnapshotSchema = z.object({
   ...liveFields,
   isolation: z.array(PluginIsolationSchema),
+  /** Idle launchers kept for fast starts (their memory is the price). */
+  spares: z.array(SpareLauncherSchema),
   /** Recent resource samples, oldest first (bounded by the server). */
   samples: z.array(ResourceSampleSchema),
   exits: z.array(SandboxExitSchema),

@@ -63,6 +63,18 @@ describe('Isolation', () => {
     expect(within(card).getByText(/weakest:/).textContent).toContain('weakest')
     expect(card.querySelectorAll('tbody tr')).toHaveLength(6)
   })
+
+  it('lists the launchers kept started ahead of time, with what each holds in memory and the total', async () => {
+    await renderPanel({ view: 'isolation' })
+    const section = await screen.findByTestId('spare-launchers')
+    const rows = [...section.querySelectorAll('tbody tr')].map((row) => [...row.querySelectorAll('td')].slice(0, 3).map((cell) => cell.textContent))
+    expect(rows).toEqual([
+      ['chain', '4101', '3.0 MiB'],
+      ['rooted', '4102', '4.0 MiB'],
+      ['landlock', '4103', '45 MiB']
+    ])
+    expect(within(section).getByText(/3 idle · 52 MiB resident/)).toBeTruthy()
+  })
 })
 
 describe('Incident timeline', () => {

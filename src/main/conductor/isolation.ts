@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events'
 import { createServer, type AddressInfo } from 'node:net'
 import { basename, dirname, isAbsolute } from 'node:path'
 import type { ConductorError } from '../../shared/errors.ts'
+import type { SpareLauncher } from '../../shared/panel.ts'
 import { PluginRequestSchema, type PluginRequest } from '../../shared/request.ts'
 import type { Result } from '../../shared/result.ts'
 import { err, ok } from '../../shared/result.ts'
@@ -26,6 +27,7 @@ import { isolationMetrics } from './metrics.ts'
 import { HardenedProcessHost } from './sandbox/hardened-host.ts'
 import { resolveHostScript, type HostScript } from './sandbox/host-script.ts'
 import type { ProcessHost } from './sandbox/process-host.ts'
+import { treeRssBytes } from './sandbox/proc-tree.ts'
 import type { ExecuteOptions, SandboxInstanceInfo, SandboxRunner, SandboxRunnerEvents, StartOptions } from './sandbox/runner-api.ts'
 import { SandboxConfigSchema, type SandboxConfig, type SandboxConfigInput } from './sandbox/sandbox-config.ts'
 import { SandboxInstance } from './sandbox/sandbox-instance.ts'
@@ -284,6 +286,15 @@ export class IsolatedPluginRunner extends EventEmitter<SandboxRunnerEvents> impl
 
   instances(): SandboxInstanceInfo[] {
     return [...this.entries.keys()].map((id) => this.info(id)!).filter((info) => info !== undefined)
+  }
+
+  /** The launchers the hardened host keeps started ahead of time, with what each holds in memory now. */
+  spareLaunchers(): SpareLauncher[] {
+    return (this.hardened.spareLaunchers?.() ?? []).map((spare) => ({
+      pid: spare.pid ?? null,
+      kind: spare.landlock ? 'landlock' : spare.rooted ? 'rooted' : 'chain',
+      rssBytes: spare.pid === undefined ? null : treeRssBytes(spare.pid)
+    }))
   }
 
   /** Host pids of an instance's live process tree (the panel and the no-orphan checks use it). */

@@ -104,6 +104,7 @@ export function createEnginePort(parts: EngineParts): EnginePort & { dispose(): 
         return info ? [{ plugin: plugin.name, platform: plugin.platform, layers: info.isolation }] : []
       })
     },
+    spares: () => runner.spareLaunchers?.() ?? [],
     recentSamples: () => runner.samples(),
     recentExits: () => [...exits],
     subscribe(listener) {

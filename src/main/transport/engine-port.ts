@@ -16,7 +16,7 @@ import type {
   DlqPageRequest
 } from '../../shared/dlq.ts'
 import type { ConductorError } from '../../shared/errors.ts'
-import type { DlqIdsResult, PlatformMetrics, PluginIsolation, ProcessView, TestRouteResult } from '../../shared/panel.ts'
+import type { DlqIdsResult, PlatformMetrics, PluginIsolation, ProcessView, SpareLauncher, TestRouteResult } from '../../shared/panel.ts'
 import type { Result } from '../../shared/result.ts'
 import type { BreakerSnapshot, BreakerTransition, InstanceSnapshot, PluginsSnapshot, RouterSnapshot } from '../../shared/routing.ts'
 import type { ResourceSample, SandboxExit } from '../../shared/sandbox.ts'
@@ -61,6 +61,8 @@ export interface EnginePort {
   live(): EngineLiveState
   /** Isolation layers per plugin, with evidence (static between restarts). */
   isolation(): PluginIsolation[]
+  /** Launchers kept started ahead of time, with their memory (reads /proc: snapshot only, not per tick). */
+  spares(): SpareLauncher[]
   /** Recent samples still in the runner's ring buffer, oldest first. */
   recentSamples(): ResourceSample[]
   /** Recent exits (kills, crashes), oldest first. */

@@ -22,6 +22,7 @@ export function createHandlers({ engine, incidents, redrive }: HandlerDeps): Han
         ...engine.live(),
         jobs: redrive.jobs(),
         isolation: engine.isolation(),
+        spares: engine.spares(),
         samples: engine.recentSamples(),
         exits: engine.recentExits(),
         incidents: incidents.all()

@@ -172,6 +172,15 @@ export class FakeEngine implements EnginePort {
     }))
   }
 
+  /** One launcher of each kind, as the hardened host keeps them. */
+  spares() {
+    return [
+      { pid: 4101, kind: 'chain' as const, rssBytes: 3 * MiB },
+      { pid: 4102, kind: 'rooted' as const, rssBytes: 4 * MiB },
+      { pid: 4103, kind: 'landlock' as const, rssBytes: 45 * MiB }
+    ]
+  }
+
   recentSamples() {
     return []
   }

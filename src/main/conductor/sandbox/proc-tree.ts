@@ -31,6 +31,19 @@ export function treeOf(pid: number): number[] {
   return out
 }
 
+/** Resident memory of `pid` and everything below it, in bytes (VmRSS summed; shared pages count in each). */
+export function treeRssBytes(pid: number): number {
+  let kib = 0
+  for (const member of treeOf(pid)) {
+    try {
+      kib += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${member}/status`, 'utf8'))?.[1] ?? 0)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kib * 1024
+}
+
 /** The namespace id (`net:[4026531833]`) of a process, or null when it cannot be read. */
 export function namespaceOf(pid: number | 'self', kind: 'net' | 'pid' | 'mnt'): string | null {
   try {

@@ -94,6 +94,8 @@ export interface ProcessHost {
    * with it as `cwd` and only writable path; the host then launches from what it prepared.
    */
   claimScratch?(shape: ScratchShape): Promise<string | null>
+  /** Launchers the host keeps started ahead of time, waiting for a sandbox (for the panel). */
+  spareLaunchers?(): Array<{ pid: number | undefined; rooted: boolean; landlock: boolean }>
   spawn(spec: SpawnSpec): Promise<ProcessHandle>
   /** Releases what the host keeps between spawns (spare launchers); running sandboxes are not affected. */
   close?(): Promise<void>

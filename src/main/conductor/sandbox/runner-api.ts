@@ -2,6 +2,7 @@
  * The sandbox as the rest of the engine sees it. `IsolatedPluginRunner` (isolation.ts) implements it; the
  * plugin manager and router depend only on this, so they can be tested against a fake.
  */
+import type { SpareLauncher } from '../../../shared/panel.ts'
 import type { EventEmitter } from 'node:events'
 import type { ConductorError } from '../../../shared/errors.ts'
 import type { PluginRequest } from '../../../shared/request.ts'
@@ -69,6 +70,8 @@ export interface SandboxRunner extends EventEmitter<SandboxRunnerEvents> {
   instances(): SandboxInstanceInfo[]
   /** Recent samples from the bounded ring buffer, oldest first. */
   samples(instanceId?: string): ResourceSample[]
+  /** Launchers kept started ahead of time, with their memory now (reads /proc). */
+  spareLaunchers?(): SpareLauncher[]
   /** What this host can enforce at all, with evidence from its own probes. */
   capabilities(): Promise<IsolationLayer[]>
   /** Stops everything. */

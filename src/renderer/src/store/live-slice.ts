@@ -3,7 +3,7 @@
  * DLQ counts, redrive jobs. Replaced on each batched update, keeping unchanged objects by identity.
  */
 import type { DlqCounts } from '../../../shared/dlq.ts'
-import type { PanelSnapshot, PanelUpdate, PlatformMetrics, PluginIsolation, ProcessView, RedriveJob } from '../../../shared/panel.ts'
+import type { PanelSnapshot, PanelUpdate, PlatformMetrics, PluginIsolation, ProcessView, RedriveJob, SpareLauncher } from '../../../shared/panel.ts'
 import type { BreakerSnapshot, PluginSnapshot, RouterSnapshot } from '../../../shared/routing.ts'
 import { reuse, reuseList, reuseRecord } from './history.ts'
 
@@ -19,6 +19,8 @@ export interface LiveState {
   dlqCounts: DlqCounts | null
   jobs: RedriveJob[]
   isolation: PluginIsolation[]
+  /** As of the last snapshot (not per tick). */
+  spares: SpareLauncher[]
   totals: RouterSnapshot['totals'] | null
 }
 
@@ -33,6 +35,7 @@ export const initialLive: LiveState = {
   dlqCounts: null,
   jobs: [],
   isolation: [],
+  spares: [],
   totals: null
 }
 
@@ -57,6 +60,7 @@ export function applyLive(prev: LiveState, next: PanelSnapshot | PanelUpdate): L
     dlqCounts: reuse(prev.dlqCounts ?? undefined, next.dlqCounts),
     jobs: reuseList(prev.jobs, next.jobs),
     isolation: 'isolation' in next ? reuseList(prev.isolation, next.isolation) : prev.isolation,
+    spares: 'spares' in next ? reuseList(prev.spares, next.spares) : prev.spares,
     totals: reuse(prev.totals ?? undefined, next.router.totals)
   }
 }

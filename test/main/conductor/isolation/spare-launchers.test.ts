@@ -105,6 +105,18 @@ describe('sandboxes launched from a spare', () => {
     }
   }
 
+  it('shows the runner (and so the panel) each waiting launcher with its kind and resident memory', async ({ skip }) => {
+    if (!layered) skip()
+    const started = await runner.start(hostilePlugin, 'shown')
+    expect(started.ok).toBe(true)
+    const spare = await spareReady()
+    const shown = runner.spareLaunchers().find((s) => s.pid === spare.pid)
+    expect(shown?.kind).toBe('chain')
+    // At least the waiting shell is resident; a dead pid would read as 0.
+    expect(shown?.rssBytes).toBeGreaterThan(100 * 1024)
+    await runner.stop('shown')
+  })
+
   it('is isolated like a direct launch and gets its own memory limit', async ({ skip }) => {
     if (!layered) skip()
     const first = await runner.start(hostilePlugin, 'direct', { limits: { memoryMb: 192 } })
