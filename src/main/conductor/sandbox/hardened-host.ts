@@ -643,6 +643,10 @@ function landlockLayers({ abi, rules }: { abi: number; rules: LandlockRules }): 
   if (rules.scope && abi >= 6) {
     layers.push({ layer: 'signals', status: 'enforced', mechanism: `Landlock ABI ${abi} signal scope`, evidence: 'signals to processes outside the sandbox are refused by the kernel' })
   }
+  // Advisory, not enforced: Landlock covers TCP only, so UDP stays open to what the permission model allows.
+  if (rules.denyTcp && abi >= 4) {
+    layers.push({ layer: 'network', status: 'advisory', mechanism: `Landlock ABI ${abi}: TCP connect/bind denied (UDP not covered)`, evidence: 'started under a ruleset that handles TCP and allows no port' })
+  }
   return layers
 }
 

@@ -95,12 +95,14 @@ export function buildIsolationReport(input: ReportInput): IsolationLayer[] {
     find('cgroup-memory') ?? { layer: 'cgroup-memory', status: 'unavailable', mechanism: 'cgroup memory limit', evidence: 'host has no usable memory cgroup' }
   ]
 
-  const netns = find('network')
+  // A network namespace (enforced), or Landlock's TCP rules alone (advisory: UDP is not covered).
+  const verifiedNetwork = find('network')
   const networkOpen = selfTest.network === 'connected' || selfTest.network.startsWith('reachable')
   if (policy.networkHosts.length > 0) {
     layers.push({ layer: 'network', status: 'unavailable', mechanism: 'granted by policy', evidence: `network allowed (${policy.networkHosts.join(', ')}); per-host filtering is not enforced` })
-  } else if (netns && !networkOpen) {
-    layers.push({ ...netns, evidence: `${netns.evidence}; self-test connect to 127.0.0.1: ${selfTest.network}` })
+  } else if (verifiedNetwork && !networkOpen) {
+    const mechanism = verifiedNetwork.status === 'enforced' ? verifiedNetwork.mechanism : `${verifiedNetwork.mechanism}; Node permission model`
+    layers.push({ ...verifiedNetwork, mechanism, evidence: `${verifiedNetwork.evidence}; self-test connect to 127.0.0.1: ${selfTest.network}` })
   } else if (denied(selfTest.network)) {
     layers.push({ layer: 'network', status: 'advisory', mechanism: 'Node permission model', evidence: `self-test connect to 127.0.0.1: ${selfTest.network}` })
   } else {

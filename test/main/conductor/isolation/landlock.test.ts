@@ -207,6 +207,8 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
       expect(layer('filesystem-read')).toMatchObject({ status: 'enforced', mechanism: expect.stringMatching(/^Landlock/) })
       expect(layer('filesystem-write').status).toBe('enforced')
       if (landlock.abi >= 6) expect(layer('signals')).toMatchObject({ status: 'enforced', evidence: expect.stringMatching(/kill\(hostPid, 0\): EPERM/) })
+      // TCP only: named, but not called enforced.
+      if (landlock.abi >= 4) expect(layer('network')).toMatchObject({ status: 'advisory', mechanism: expect.stringMatching(/^Landlock ABI \d+: TCP connect\/bind denied \(UDP not covered\); Node permission model$/) })
       // Its parent is the launch shell, outside the Landlock domain: the plugin cannot kill it.
       if (landlock.abi >= 6) {
         const killed = await runner.execute('bare', request('kill-parent'))
