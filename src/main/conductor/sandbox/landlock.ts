@@ -75,7 +75,9 @@ export function landlockRules(
   support: LandlockSupport,
   permissions: { fsRead: string[]; fsWrite: string[]; network: boolean; childProcesses: boolean }
 ): LandlockRules {
-  const read = [...support.runtimeFiles, ...permissions.fsRead, ...packageScopes(permissions.fsRead), ...DEVICES.filter((device) => device !== '/dev/null')]
+  // /proc/self (resolved by the launcher to its own /proc/<pid>, which the exec keeps): process.memoryUsage()
+  // and friends read it. The rest of /proc (other processes' environment and command lines) stays closed.
+  const read = [...support.runtimeFiles, ...permissions.fsRead, ...packageScopes(permissions.fsRead), ...DEVICES.filter((device) => device !== '/dev/null'), '/proc/self']
   // Like the private root: a plugin granted child processes also reads the system binaries and libraries, one
   // granted network the resolver configuration.
   if (permissions.childProcesses) read.push(...SYSTEM_DIRS)

@@ -145,7 +145,8 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
       const fs = require('node:fs'); const net = require('node:net')
       const code = (f) => { try { f(); return 'ok' } catch (e) { return e.code } }
       const out = { channel: fs.fstatSync(3).isSocket(), own: code(() => fs.readFileSync(${JSON.stringify(allowed)})),
-        passwd: code(() => fs.readFileSync('/etc/passwd')), signal: code(() => process.kill(process.ppid, 0)) }
+        passwd: code(() => fs.readFileSync('/etc/passwd')), signal: code(() => process.kill(process.ppid, 0)),
+        ownProc: code(() => process.memoryUsage()), hostProc: code(() => fs.readFileSync('/proc/' + process.ppid + '/environ')) }
       fs.promises.readFile('/etc/passwd').then(() => 'ok', (e) => e.code).then((pool) => {
         const socket = net.connect(${port}, '127.0.0.1')
         socket.on('connect', () => done('connected'))
@@ -157,7 +158,7 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const seen = JSON.parse(result.channel) as Record<string, unknown>
-    expect(seen).toMatchObject({ channel: true, own: 'ok', passwd: 'EACCES', pool: 'EACCES' })
+    expect(seen).toMatchObject({ channel: true, own: 'ok', passwd: 'EACCES', pool: 'EACCES', ownProc: 'ok', hostProc: 'EACCES' })
     if (landlock.abi >= 4) expect(seen.tcp).toBe('EACCES')
     if (landlock.abi >= 6) expect(seen.signal).toBe('EPERM')
     expect(connections).toBe(0)
