@@ -6,12 +6,12 @@
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
-import { release, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
 import type { IsolationLayer } from '../../../../src/shared/sandbox.ts'
-import { hostilePlugin, request } from './helpers.ts'
+import { hostilePlugin, landlockExpected, landlockSkipReason, privateRootExpected, request } from './helpers.ts'
 
 const config = { killGraceMs: 300, cancelGraceMs: 300 }
 let outside: string
@@ -31,20 +31,8 @@ async function startIn(runner: IsolatedPluginRunner): Promise<IsolationLayer[]> 
 
 const layer = (layers: IsolationLayer[], name: IsolationLayer['layer']) => layers.find((l) => l.layer === name)!
 
-/**
- * The private root needs root and util-linux's unshare, mount and setpriv (true on the CI image). Gated on
- * those facts, not on the host's own probe, so a probe that breaks on such a machine still fails these tests.
- */
-const privateRootExpected =
-  process.getuid?.() === 0 && ['unshare', 'mount', 'setpriv'].every((tool) => existsSync(`/usr/bin/${tool}`))
 if (!privateRootExpected) console.log('[filesystem-escape] private-root tests skipped: they need root and /usr/bin/{unshare,mount,setpriv}')
-
-/** Landlock needs Linux ≥ 5.13 and, for the launcher, Node ≥ 26.1 (`node:ffi`); true on the CI image. */
-const [kernelMajor = 0, kernelMinor = 0] = release().split('.').map(Number)
-const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number)
-const landlockExpected =
-  process.platform === 'linux' && (kernelMajor > 5 || (kernelMajor === 5 && kernelMinor >= 13)) && (nodeMajor > 26 || (nodeMajor === 26 && nodeMinor >= 1))
-if (!landlockExpected) console.log(`[filesystem-escape] Landlock tests skipped: kernel ${release()}, Node ${process.versions.node} (need Linux ≥ 5.13, Node ≥ 26.1)`)
+if (!landlockExpected) console.log(`[filesystem-escape] Landlock tests skipped: ${landlockSkipReason}`)
 
 beforeAll(() => {
   outside = mkdtempSync(join(tmpdir(), 'conductor-outside-'))

@@ -1,4 +1,6 @@
 /** Shared helpers of the sandbox tests: fixture paths, request builder, and the no-orphan check. */
+import { existsSync } from 'node:fs'
+import { release } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import type { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
@@ -7,6 +9,19 @@ import type { SandboxExit } from '../../../../src/shared/sandbox.ts'
 import { isAlive, namespaceOf, pidsInNamespace } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
 
 export const fixtures = join(import.meta.dirname, '../../../fixtures/sandbox')
+
+/**
+ * Facts about this machine that decide which layers the tests must see, checked directly (not through the
+ * host's own probes, so a probe that breaks on such a machine still fails the tests). True on the CI image.
+ * The private root needs root and util-linux's unshare, mount and setpriv; Landlock needs Linux ≥ 5.13 and,
+ * for its launcher, Node ≥ 26.1 (`node:ffi`).
+ */
+export const privateRootExpected = process.getuid?.() === 0 && ['unshare', 'mount', 'setpriv'].every((tool) => existsSync(`/usr/bin/${tool}`))
+const [kernelMajor = 0, kernelMinor = 0] = release().split('.').map(Number)
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number)
+export const landlockExpected =
+  process.platform === 'linux' && (kernelMajor > 5 || (kernelMajor === 5 && kernelMinor >= 13)) && (nodeMajor > 26 || (nodeMajor === 26 && nodeMinor >= 1))
+export const landlockSkipReason = `kernel ${release()}, Node ${process.versions.node} (Landlock needs Linux ≥ 5.13 and Node ≥ 26.1)`
 export const hostilePlugin = join(fixtures, 'hostile-plugin.mjs')
 
 let counter = 0

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
-import { release, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
@@ -14,13 +14,9 @@ import { resolveLandlockLauncher } from '../../../../src/main/conductor/sandbox/
 import { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hardened-host.ts'
 import { LAUNCHER_FLAGS, landlockRules, probeLandlock, type LandlockSupport } from '../../../../src/main/conductor/sandbox/landlock.ts'
 import { SYSTEM_DIRS, RESOLVER_FILES } from '../../../../src/main/conductor/sandbox/mount-root.ts'
-import { hostilePlugin, request } from './helpers.ts'
+import { hostilePlugin, landlockExpected, landlockSkipReason, privateRootExpected, request } from './helpers.ts'
 
-const [kernelMajor = 0, kernelMinor = 0] = release().split('.').map(Number)
-const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number)
-const landlockExpected =
-  process.platform === 'linux' && (kernelMajor > 5 || (kernelMajor === 5 && kernelMinor >= 13)) && (nodeMajor > 26 || (nodeMajor === 26 && nodeMinor >= 1))
-if (!landlockExpected) console.log(`[landlock] tests that need Landlock skipped: kernel ${release()}, Node ${process.versions.node} (need Linux ≥ 5.13, Node ≥ 26.1)`)
+if (!landlockExpected) console.log(`[landlock] tests that need Landlock skipped: ${landlockSkipReason}`)
 
 let dir: string
 beforeAll(() => {
@@ -81,9 +77,6 @@ function underLauncher(rules: unknown, script: string): Promise<{ code: number |
     child.on('close', (code) => resolve({ code, stdout, stderr, channel }))
   })
 }
-
-/** The private root needs root and util-linux's unshare, mount and setpriv (true on the CI image). */
-const privateRootExpected = process.getuid?.() === 0 && ['unshare', 'mount', 'setpriv'].every((tool) => existsSync(`/usr/bin/${tool}`))
 
 /** The built child (npm test builds first): its launcher sits beside it, outside the child's read list. */
 const builtChild = join(import.meta.dirname, '../../../../out/main/sandbox-host.mjs')
