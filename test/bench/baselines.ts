@@ -3,9 +3,17 @@
  * a bare `node -e 0` spawn, and a bare `child_process.fork` IPC ping-pong. Shared with the router bench.
  */
 import { fork, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
+/** The child host as it ships: the self-contained bundle `npm run build` writes (the bench script builds first). */
+export function shippedChildHost(): string | null {
+  const file = join(import.meta.dirname, '../../out/main/sandbox-host.mjs')
+  if (existsSync(file)) return file
+  console.log(`  (shipped child skipped: ${file} is missing; run \`npm run build\` first)`)
+  return null
+}
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

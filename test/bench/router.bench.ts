@@ -11,7 +11,7 @@ import { RequestRouter } from '../../src/main/conductor/router.ts'
 import type { PlatformDirectory } from '../../src/main/conductor/routing/platform-directory.ts'
 import { createRoutingMetrics } from '../../src/main/conductor/routing/routing-metrics.ts'
 import { PluginManager } from '../../src/main/plugins/manager.ts'
-import { measureRawIpcRoundTrip, median } from './baselines.ts'
+import { measureRawIpcRoundTrip, median, shippedChildHost } from './baselines.ts'
 
 const BUILTIN_DIR = resolve(import.meta.dirname, '../../resources/plugins')
 
@@ -124,7 +124,9 @@ export default async function bench(): Promise<void> {
   determineRouteLatency()
   console.log(`routeRequest overhead with an instant runner: ${(await routerOverheadUs()).toFixed(1)} µs per request`)
 
-  const runner = new IsolatedPluginRunner({ sampleIntervalMs: 1_000 })
+  // The child host as it ships (the bundle), as the sandbox bench measures it; the source child only in tests.
+  const shipped = shippedChildHost()
+  const runner = new IsolatedPluginRunner({ sampleIntervalMs: 1_000, ...(shipped ? { hostScriptPath: shipped } : {}) })
   const manager = new PluginManager({ runner, builtinDir: BUILTIN_DIR, config: { healthCheckIntervalMs: 0 } })
   try {
     const started = await manager.start()

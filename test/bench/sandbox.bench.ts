@@ -6,22 +6,12 @@
  * as it ships (`out/main/sandbox-host.mjs`: one self-contained, minified file). The bundled child is also
  * started with layers switched off one by one, so the cost of each layer is printed (differences of medians).
  */
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { IsolatedPluginRunner } from '../../src/main/conductor/isolation.ts'
 import { HardenedProcessHost, type HardenedHostOptions } from '../../src/main/conductor/sandbox/hardened-host.ts'
-import { cpuPerRoundTrip, measureRawIpcRoundTrip, median, rawSpawnOnceMs, type IpcRoundTrip, type RoundTripCpu } from './baselines.ts'
+import { cpuPerRoundTrip, measureRawIpcRoundTrip, median, rawSpawnOnceMs, shippedChildHost, type IpcRoundTrip, type RoundTripCpu } from './baselines.ts'
 
 const plugin = join(import.meta.dirname, '../fixtures/sandbox/hostile-plugin.mjs')
-const root = join(import.meta.dirname, '../..')
-
-/** The child host as it ships: the self-contained bundle `npm run build` writes (the bench script builds first). */
-function shippedChildHost(): string | null {
-  const file = join(root, 'out/main/sandbox-host.mjs')
-  if (existsSync(file)) return file
-  console.log(`  (shipped child skipped: ${file} is missing; run \`npm run build\` first)`)
-  return null
-}
 
 let seq = 0
 async function coldOnceMs(runner: IsolatedPluginRunner): Promise<number> {
