@@ -92,6 +92,8 @@ const ROOTED_SHAPES_KEPT = 16
 
 /** A spare's cgroup limit until it is taken: only its shell is in the group by then. */
 const SPARE_LIMIT_BYTES = 64 * 1024 * 1024
+/** The same for a spare whose waiting process is a Landlock launcher: a Node process (~45 MiB here). */
+const LAUNCHER_SPARE_LIMIT_BYTES = 256 * 1024 * 1024
 
 // First name wins: SIGABRT before its alias SIGIOT.
 const signalNames = new Map<number, string>()
@@ -373,7 +375,7 @@ export class HardenedProcessHost implements ProcessHost {
       const head = `${mountScript(tools)}exec "$@"`
       // The shell stays PID 1 of the namespace, so Node is not; with a launcher it runs the launcher as its child.
       const waiting = launcher ? [shell, '-c', '"$@"; exit $?', 'sh', this.nodePath, ...LAUNCHER_FLAGS, launcher, 'wait'] : [shell, '-c', rootedSpareScript(), 'sh']
-      const spare = startSpare(cgroup, unshare, head, [made.fstabPath, ...enterRoot(tools, made, scratchDir, waiting)], launcher ? this.extraEnv : {})
+      const spare = startSpare(cgroup, unshare, head, [made.fstabPath, ...enterRoot(tools, made, scratchDir, waiting)], launcher ? this.extraEnv : undefined)
       return {
         ...spare, root: made, scratchDir, key, launcher,
         identity: identityOf(made.sources),
@@ -399,11 +401,13 @@ export class HardenedProcessHost implements ProcessHost {
  * with `args`. The cgroup's limit is rewritten to the sandbox's own at take time; until then only the spare
  * is in the group.
  */
-function startSpare(cgroup: CgroupSupport | null, unshare: string[], body: string, args: string[], env: Record<string, string> = {}): Spare {
-  const group = cgroup ? MemoryCgroup.create(cgroup, `conductor-spare-${randomUUID().slice(0, 8)}`, SPARE_LIMIT_BYTES) : null
+function startSpare(cgroup: CgroupSupport | null, unshare: string[], body: string, args: string[], launcherEnv?: Record<string, string>): Spare {
+  // A waiting launcher is a whole Node process: a shell's 64 MiB could kill it before anyone takes it.
+  const limit = launcherEnv ? LAUNCHER_SPARE_LIMIT_BYTES : SPARE_LIMIT_BYTES
+  const group = cgroup ? MemoryCgroup.create(cgroup, `conductor-spare-${randomUUID().slice(0, 8)}`, limit) : null
   const command = [...unshare, '/bin/sh', '-c', `${cgroupJoin(group !== null)}${body}`, 'sh', group?.procsFile ?? '-', ...args]
   try {
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env, cwd: '/', detached: true })
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: launcherEnv ?? {}, cwd: '/', detached: true })
     child.on('error', () => {
       // A spawn failure also emits 'close'; the pool drops the spare then.
     })

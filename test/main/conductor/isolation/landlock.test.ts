@@ -4,7 +4,7 @@
  * host; the rules a sandbox gets follow its policy; a launcher that cannot restrict never execs.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -172,6 +172,9 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
       if (!first.ok) throw new Error(JSON.stringify(first.error))
       // The first Landlock start leaves a launcher waiting for the next one.
       const spare = await waitingSpare(host, (s) => s.landlock)
+      // A waiting launcher is a whole Node: its group's limit leaves it room (a shell spare's 64 MiB would not).
+      const group = host.spareLaunchers().find((s) => s.pid === spare)?.cgroupDir
+      if (group) expect(Number(readFileSync(`${group}/memory.limit_in_bytes`, 'utf8'))).toBe(256 * 1024 * 1024)
       const second = await runner.start(hostilePlugin, 'from-spare')
       if (!second.ok) throw new Error(JSON.stringify(second.error))
       expect(host.spareLaunchers().some((s) => s.pid === spare)).toBe(false)
