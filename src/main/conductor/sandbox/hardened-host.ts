@@ -133,10 +133,12 @@ export class HardenedProcessHost implements ProcessHost {
       if (!launch.namespaces) return { tools: null, evidence: 'no namespaces on this host' }
       return probeMountLayer(launch.namespaces.prefix, this.nodePath, this.extraEnv)
     })
-    const landlock: Promise<LandlockProbe> =
-      this.options.landlock === 'off'
-        ? Promise.resolve({ support: null, evidence: 'Landlock disabled by configuration' })
-        : probeLandlock(this.nodePath, this.extraEnv)
+    // In fallback mode Landlock is only ever used where there is no private root: with one, it is not probed.
+    const landlock = mounted.then((mount): Promise<LandlockProbe> | LandlockProbe => {
+      if (this.options.landlock === 'off') return { support: null, evidence: 'Landlock disabled by configuration' }
+      if (this.options.landlock !== 'always' && mount.tools) return { support: null, evidence: 'not needed: sandboxes get a private root (landlock: fallback)' }
+      return probeLandlock(this.nodePath, this.extraEnv)
+    })
     this.probe = Promise.all([launched, mounted, landlock, probeCgroup()]).then(([launch, mount, ll, cg]) => ({
       launch,
       mount,
