@@ -77,12 +77,12 @@ export function landlockRules(
 ): LandlockRules {
   // /proc/self (resolved by the launcher to its own /proc/<pid>, which the exec keeps): process.memoryUsage()
   // and friends read it. The rest of /proc (other processes' environment and command lines) stays closed.
-  const read = [...support.runtimeFiles, ...permissions.fsRead, ...packageScopes(permissions.fsRead), ...DEVICES.filter((device) => device !== '/dev/null'), '/proc/self']
-  // Like the private root: a plugin granted child processes also reads the system binaries and libraries, one
-  // granted network the resolver configuration.
-  if (permissions.childProcesses) read.push(...SYSTEM_DIRS)
+  const read = [...permissions.fsRead, ...packageScopes(permissions.fsRead), ...DEVICES.filter((device) => device !== '/dev/null'), '/proc/self']
+  // Only the runtime may be executed. Like the private root: a plugin granted child processes also runs the
+  // system binaries and libraries, one granted network reads the resolver configuration.
+  const execute = [...support.runtimeFiles, ...(permissions.childProcesses ? SYSTEM_DIRS : [])]
   if (permissions.network) read.push(...RESOLVER_FILES)
-  return { read, write: [...permissions.fsWrite, '/dev/null'], denyTcp: !permissions.network, scope: true }
+  return { read, execute, write: [...permissions.fsWrite, '/dev/null'], denyTcp: !permissions.network, scope: true }
 }
 
 /**

@@ -35,8 +35,8 @@ describe('landlockRules', () => {
     mkdirSync(pluginDir, { recursive: true })
     writeFileSync(join(project, 'package.json'), '{"type":"module"}')
     const rules = landlockRules(support(['/node']), { fsRead: [pluginDir, '/scratch'], fsWrite: ['/scratch'], network: false, childProcesses: false })
-    expect(rules.read).toEqual(expect.arrayContaining(['/node', pluginDir, join(project, 'package.json')]))
-    expect(rules.read).not.toContain('/usr')
+    expect(rules.read).toEqual(expect.arrayContaining([pluginDir, join(project, 'package.json')]))
+    expect(rules.execute).toEqual(['/node'])
     expect(rules.write).toEqual(['/scratch', '/dev/null'])
     expect(rules.denyTcp).toBe(true)
     expect(rules.scope).toBe(true)
@@ -44,7 +44,7 @@ describe('landlockRules', () => {
 
   it('adds the system folders for a plugin granted child processes and the resolver files for one granted network', () => {
     const spawning = landlockRules(support(), { fsRead: [], fsWrite: ['/scratch'], network: false, childProcesses: true })
-    expect(spawning.read).toEqual(expect.arrayContaining(SYSTEM_DIRS))
+    expect(spawning.execute).toEqual(expect.arrayContaining(SYSTEM_DIRS))
     const networked = landlockRules(support(), { fsRead: [], fsWrite: ['/scratch'], network: true, childProcesses: false })
     expect(networked.read).toEqual(expect.arrayContaining(RESOLVER_FILES))
     expect(networked.denyTcp).toBe(false)
@@ -133,25 +133,30 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
   it('execs Node restricted, with fd 3 still the channel: own files readable, the rest, TCP and signals refused', async () => {
     const allowed = join(dir, 'allowed.txt')
     writeFileSync(allowed, 'allowed')
+    // Readable is not executable: only the runtime is on the execute list.
+    const readableScript = join(dir, 'readable-script.sh')
+    writeFileSync(readableScript, '#!/bin/sh\necho ran\n', { mode: 0o755 })
     const port = (server.address() as { port: number }).port
     const script = `
       const fs = require('node:fs'); const net = require('node:net')
       const code = (f) => { try { f(); return 'ok' } catch (e) { return e.code } }
       const out = { channel: fs.fstatSync(3).isSocket(), own: code(() => fs.readFileSync(${JSON.stringify(allowed)})),
         passwd: code(() => fs.readFileSync('/etc/passwd')), signal: code(() => process.kill(process.ppid, 0)),
-        ownProc: code(() => process.memoryUsage()), hostProc: code(() => fs.readFileSync('/proc/' + process.ppid + '/environ')) }
+        ownProc: code(() => process.memoryUsage()), hostProc: code(() => fs.readFileSync('/proc/' + process.ppid + '/environ')),
+        execReadable: (() => { const r = require('node:child_process').spawnSync(${JSON.stringify(readableScript)}); return r.error ? r.error.code : 'ran' })() }
       fs.promises.readFile('/etc/passwd').then(() => 'ok', (e) => e.code).then((pool) => {
         const socket = net.connect(${port}, '127.0.0.1')
         socket.on('connect', () => done('connected'))
         socket.on('error', (e) => done(e.code))
         function done(tcp) { fs.writeSync(3, JSON.stringify({ ...out, pool, tcp }) + '\\n') }
       })`
-    const rules = landlockRules(landlock, { fsRead: [allowed], fsWrite: [], network: false, childProcesses: false })
+    // Child processes granted, so /bin/sh is executable: the script fails on its own missing execute right.
+    const rules = landlockRules(landlock, { fsRead: [allowed, readableScript], fsWrite: [], network: false, childProcesses: true })
     const result = await underLauncher(rules, script)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const seen = JSON.parse(result.channel) as Record<string, unknown>
-    expect(seen).toMatchObject({ channel: true, own: 'ok', passwd: 'EACCES', pool: 'EACCES', ownProc: 'ok', hostProc: 'EACCES' })
+    expect(seen).toMatchObject({ channel: true, own: 'ok', passwd: 'EACCES', pool: 'EACCES', ownProc: 'ok', hostProc: 'EACCES', execReadable: 'EACCES' })
     if (landlock.abi >= 4) expect(seen.tcp).toBe('EACCES')
     if (landlock.abi >= 6) expect(seen.signal).toBe('EPERM')
     expect(connections).toBe(0)

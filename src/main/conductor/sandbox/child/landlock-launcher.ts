@@ -20,6 +20,8 @@
 export interface LandlockRules {
   /** Read-only: files and folders (folders recursively). */
   read: string[]
+  /** Readable and executable (the runtime; system folders for a plugin granted child processes). */
+  execute: string[]
   /** Read, write, create, delete (folders recursively): the scratch dir. */
   write: string[]
   /** Deny every TCP connect and bind (ABI ≥ 4). */
@@ -101,7 +103,7 @@ export function handledFsRights(abi: number): bigint {
   return rights
 }
 
-const READ_RIGHTS = FS.execute | FS.readFile | FS.readDir
+const READ_RIGHTS = FS.readFile | FS.readDir
 
 let loaded: (FfiLibrary & { module: FfiModule }) | undefined
 
@@ -176,6 +178,7 @@ export function restrictSelf(rules: LandlockRules): number {
     }
   }
   for (const path of rules.read) allow(path, READ_RIGHTS)
+  for (const path of rules.execute) allow(path, READ_RIGHTS | FS.execute)
   for (const path of rules.write) allow(path, handledFs)
   if (functions.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) throw new Error(`prctl(PR_SET_NO_NEW_PRIVS) failed (errno ${errno()})`)
   if (functions.syscall(SYS_RESTRICT_SELF, rulesetFd, 0n, 0n, 0n) !== 0n) throw new Error(`landlock_restrict_self failed (errno ${errno()})`)
