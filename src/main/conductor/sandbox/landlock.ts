@@ -79,8 +79,8 @@ export function landlockRules(
   // and friends read it. The rest of /proc (other processes' environment and command lines) stays closed.
   const read = [...permissions.fsRead, ...packageScopes(permissions.fsRead), ...DEVICES.filter((device) => device !== '/dev/null'), '/proc/self']
   // Only the runtime may be executed. Like the private root: a plugin granted child processes also runs the
-  // system binaries and libraries, one granted network reads the resolver configuration.
-  const execute = [...support.runtimeFiles, ...(permissions.childProcesses ? SYSTEM_DIRS : [])]
+  // system binaries and libraries (and what its own folders hold), one granted network reads the resolver files.
+  const execute = [...support.runtimeFiles, ...(permissions.childProcesses ? [...SYSTEM_DIRS, ...permissions.fsRead] : [])]
   if (permissions.network) read.push(...RESOLVER_FILES)
   return { read, execute, write: [...permissions.fsWrite, '/dev/null'], denyTcp: !permissions.network, scope: true }
 }

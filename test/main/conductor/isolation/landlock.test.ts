@@ -43,8 +43,8 @@ describe('landlockRules', () => {
   })
 
   it('adds the system folders for a plugin granted child processes and the resolver files for one granted network', () => {
-    const spawning = landlockRules(support(), { fsRead: [], fsWrite: ['/scratch'], network: false, childProcesses: true })
-    expect(spawning.execute).toEqual(expect.arrayContaining(SYSTEM_DIRS))
+    const spawning = landlockRules(support(), { fsRead: ['/plugin'], fsWrite: ['/scratch'], network: false, childProcesses: true })
+    expect(spawning.execute).toEqual(expect.arrayContaining([...SYSTEM_DIRS, '/plugin']))
     const networked = landlockRules(support(), { fsRead: [], fsWrite: ['/scratch'], network: true, childProcesses: false })
     expect(networked.read).toEqual(expect.arrayContaining(RESOLVER_FILES))
     expect(networked.denyTcp).toBe(false)
@@ -150,8 +150,9 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
         socket.on('error', (e) => done(e.code))
         function done(tcp) { fs.writeSync(3, JSON.stringify({ ...out, pool, tcp }) + '\\n') }
       })`
-    // Child processes granted, so /bin/sh is executable: the script fails on its own missing execute right.
-    const rules = landlockRules(landlock, { fsRead: [allowed, readableScript], fsWrite: [], network: false, childProcesses: true })
+    // /bin/sh made executable, so the script fails on its own missing execute right.
+    const base = landlockRules(landlock, { fsRead: [allowed, readableScript], fsWrite: [], network: false, childProcesses: false })
+    const rules = { ...base, execute: [...base.execute, ...SYSTEM_DIRS] }
     const result = await underLauncher(rules, script)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
