@@ -641,7 +641,7 @@ function stackLayers(layers: IsolationLayer[]): IsolationLayer[] {
  */
 function landlockLayers({ abi, rules }: { abi: number; rules: LandlockRules }): IsolationLayer[] {
   const mechanism = `Landlock ABI ${abi}: kernel path rules (symlinks and node:sqlite included), + Node permission model`
-  const evidence = `started under a Landlock ruleset: read ${rules.read.length} paths, execute ${rules.execute.length} (the runtime), write only ${rules.write.join(', ')}${rules.denyTcp && abi >= 4 ? '; TCP connect/bind denied' : ''}`
+  const evidence = `started under a Landlock ruleset: read ${rules.read.length} paths, execute ${rules.execute.length}, write only ${rules.write.join(', ')}${rules.denyTcp && abi >= 4 ? '; TCP connect/bind denied' : ''}`
   const layers: IsolationLayer[] = [
     { layer: 'filesystem-read', status: 'enforced', mechanism, evidence },
     { layer: 'filesystem-write', status: 'enforced', mechanism, evidence }
