@@ -201,6 +201,25 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
     }
   })
 
+  it("runs the seed's ad-hoc check under Landlock, and the kernel refuses node:sqlite a file outside the lists", async () => {
+    const runner = new IsolatedPluginRunner({ killGraceMs: 300, mountNamespace: false })
+    try {
+      // node:sqlite opens files without asking the permission model: only the kernel stops it (without Landlock
+      // the open succeeds).
+      const code = `console.log("Hello from isolation")
+        const { DatabaseSync } = process.getBuiltinModule("node:sqlite")
+        try { new DatabaseSync("/etc/passwd", { readOnly: true }).close(); return "opened" } catch (e) { return e.message }`
+      const result = await runner.executeRequest(code, {})
+      expect(result.status).toBe('ok')
+      expect(result.stdout).toContain('Hello from isolation')
+      expect(result.status === 'ok' && result.output).toBe('unable to open database file')
+      // The ad-hoc sandbox is gone once it answered.
+      expect(runner.instances()).toEqual([])
+    } finally {
+      await runner.close()
+    }
+  })
+
   it('gives a sandbox without namespaces kernel-enforced files and signals (scope), from evidence', async () => {
     const runner = new IsolatedPluginRunner({ killGraceMs: 300, cancelGraceMs: 300 }, { hardenedHost: new HardenedProcessHost({ useNamespaces: false }) })
     try {
