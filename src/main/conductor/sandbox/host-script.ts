@@ -21,17 +21,22 @@ function zodDir(): string | null {
   }
 }
 
+/** `child/<name>` as built: `<name>.mjs` beside the main bundle (this module's folder or its parent), or null. */
+function builtChild(name: string): string | null {
+  const here = import.meta.dirname
+  return [join(here, `${name}.mjs`), join(here, '..', `${name}.mjs`)].find((file) => existsSync(file)) ?? null
+}
+
 /** The script a runner uses unless configured otherwise (`hostScriptPath`). */
 export function resolveHostScript(configured?: string): HostScript {
   const zod = zodDir()
   const withZod = (paths: string[]): string[] => (zod ? [...paths, zod] : paths)
   if (configured) return { scriptPath: configured, readPaths: withZod([configured]) }
+  // The built child is one self-contained file (zod included; see electron.vite.config.ts): it is all the
+  // child needs to read to load itself.
+  const built = builtChild('sandbox-host')
+  if (built !== null) return { scriptPath: built, readPaths: [built] }
   const here = import.meta.dirname
-  for (const built of [join(here, 'sandbox-host.mjs'), join(here, '..', 'sandbox-host.mjs')]) {
-    // The built child is one self-contained file (zod included; see electron.vite.config.ts): it is all the
-    // child needs to read to load itself.
-    if (existsSync(built)) return { scriptPath: built, readPaths: [built] }
-  }
   const source = join(here, 'child', 'sandbox-host.ts')
   if (existsSync(source)) return { scriptPath: source, readPaths: withZod([here]) }
   throw new Error(`sandbox host script not found next to ${here}`)
@@ -39,10 +44,6 @@ export function resolveHostScript(configured?: string): HostScript {
 
 /** The Landlock launcher (child/landlock-launcher.ts): built beside the child host, else the source file. */
 export function resolveLandlockLauncher(): string | null {
-  const here = import.meta.dirname
-  for (const built of [join(here, 'landlock-launcher.mjs'), join(here, '..', 'landlock-launcher.mjs')]) {
-    if (existsSync(built)) return built
-  }
-  const source = join(here, 'child', 'landlock-launcher.ts')
-  return existsSync(source) ? source : null
+  const source = join(import.meta.dirname, 'child', 'landlock-launcher.ts')
+  return builtChild('landlock-launcher') ?? (existsSync(source) ? source : null)
 }

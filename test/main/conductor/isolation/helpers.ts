@@ -4,6 +4,7 @@ import { release } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import type { IsolatedPluginRunner } from '../../../../src/main/conductor/isolation.ts'
+import type { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hardened-host.ts'
 import type { PluginRequest } from '../../../../src/shared/request.ts'
 import type { SandboxExit } from '../../../../src/shared/sandbox.ts'
 import { isAlive, namespaceOf, pidsInNamespace } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
@@ -27,6 +28,17 @@ export const hostilePlugin = join(fixtures, 'hostile-plugin.mjs')
 let counter = 0
 export function request(type: string, metadata: Record<string, unknown> = {}, content = ''): PluginRequest {
   return { id: `req-${++counter}`, type, content, metadata }
+}
+
+export type SpareView = ReturnType<HardenedProcessHost['spareLaunchers']>[number]
+
+/** Resolves with the first spare launcher of `host` that `fits`, once the pool has made one (pools refill in the background). */
+export async function waitForSpare(host: HardenedProcessHost, fits: (spare: SpareView) => boolean): Promise<SpareView> {
+  for (;;) {
+    const spare = host.spareLaunchers().find(fits)
+    if (spare) return spare
+    await new Promise((resolve) => setImmediate(resolve))
+  }
 }
 
 /** What identifies a sandbox's processes, captured while it is alive. */

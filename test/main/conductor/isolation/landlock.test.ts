@@ -14,7 +14,7 @@ import { resolveLandlockLauncher } from '../../../../src/main/conductor/sandbox/
 import { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hardened-host.ts'
 import { LAUNCHER_FLAGS, landlockRules, probeLandlock, type LandlockSupport } from '../../../../src/main/conductor/sandbox/landlock.ts'
 import { SYSTEM_DIRS, RESOLVER_FILES } from '../../../../src/main/conductor/sandbox/mount-root.ts'
-import { hostilePlugin, landlockExpected, landlockSkipReason, privateRootExpected, request } from './helpers.ts'
+import { hostilePlugin, landlockExpected, landlockSkipReason, privateRootExpected, request, waitForSpare } from './helpers.ts'
 
 if (!landlockExpected) console.log(`[landlock] tests that need Landlock skipped: ${landlockSkipReason}`)
 
@@ -51,15 +51,6 @@ describe('landlockRules', () => {
   })
 })
 
-/** The pid of a spare launcher of the host matching `kind` once the pool has made one. */
-async function waitingSpare(host: HardenedProcessHost, kind: (spare: { rooted: boolean; landlock: boolean }) => boolean): Promise<number> {
-  for (;;) {
-    const pid = host.spareLaunchers().find(kind)?.pid
-    if (pid !== undefined) return pid
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 /** Runs `script` under the launcher with `rules`; fd 3 is a socketpair the script can report on. */
 function underLauncher(rules: unknown, script: string): Promise<{ code: number | null; stdout: string; stderr: string; channel: string }> {
   const launcher = resolveLandlockLauncher()!
@@ -95,7 +86,7 @@ describe.runIf(landlockExpected && privateRootExpected && existsSync(builtChild)
     const echoed = await runner.execute('stacked-1', request('echo', {}, 'hi'))
     expect(echoed.status).toBe('ok')
     // The first start of a plugin leaves a rooted spare for its root shape; the next start takes it.
-    const spare = await waitingSpare(host, (s) => s.rooted)
+    const spare = (await waitForSpare(host, (s) => s.rooted)).pid
     const second = await runner.start(hostilePlugin, 'stacked-2')
     if (!second.ok) throw new Error(JSON.stringify(second.error))
     // Taken, not abandoned: the root it ran in also binds the shell the spare waited in, so it counts more binds.
@@ -177,7 +168,7 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
       const first = await runner.start(hostilePlugin, 'direct')
       if (!first.ok) throw new Error(JSON.stringify(first.error))
       // The first Landlock start leaves a launcher waiting for the next one.
-      const spare = await waitingSpare(host, (s) => s.landlock)
+      const spare = (await waitForSpare(host, (s) => s.landlock)).pid!
       // A waiting launcher is a whole Node: its group's limit leaves it room (a shell spare's 64 MiB would not).
       const group = host.spareLaunchers().find((s) => s.pid === spare)?.cgroupDir
       if (group) expect(Number(readFileSync(`${group}/memory.limit_in_bytes`, 'utf8'))).toBe(256 * 1024 * 1024)
@@ -192,7 +183,7 @@ describe.runIf(landlockExpected)('the Landlock launcher', () => {
       const leak = await runner.execute('from-spare', request('sqlite-read', { path: '/etc/passwd' }))
       expect(leak.status).toBe('error')
       // The pool made a new launcher for the next start; closing the host ends it (EOF on its stdin).
-      const next = await waitingSpare(host, (s) => s.landlock)
+      const next = (await waitForSpare(host, (s) => s.landlock)).pid!
       await runner.close()
       expect(host.spareLaunchers()).toEqual([])
       expect(() => process.kill(next, 0)).toThrow(/ESRCH/)

@@ -16,7 +16,7 @@ import { HardenedProcessHost } from '../../../../src/main/conductor/sandbox/hard
 import { isAlive, namespaceOf } from '../../../../src/main/conductor/sandbox/proc-tree.ts'
 import { launchScript, rootedSpareScript, shellQuote } from '../../../../src/main/conductor/sandbox/spare-launchers.ts'
 import type { IsolationLayer } from '../../../../src/shared/sandbox.ts'
-import { hostilePlugin, request } from './helpers.ts'
+import { hostilePlugin, request, waitForSpare, type SpareView } from './helpers.ts'
 
 const layer = (layers: IsolationLayer[], name: IsolationLayer['layer']) => layers.find((l) => l.layer === name)!
 
@@ -95,15 +95,8 @@ describe('sandboxes launched from a spare', () => {
     for (const dir of grants) rmSync(dir, { recursive: true, force: true })
   })
 
-  type SpareView = ReturnType<HardenedProcessHost['spareLaunchers']>[number]
   /** Resolves once the host has a live spare of that kind (pools refill in the background after a launch). */
-  async function spareReady(rooted = false): Promise<SpareView> {
-    for (;;) {
-      const spare = host.spareLaunchers().find((s) => s.rooted === rooted)
-      if (spare) return spare
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-  }
+  const spareReady = (rooted = false): Promise<SpareView> => waitForSpare(host, (s) => s.rooted === rooted)
 
   it('shows the runner (and so the panel) each waiting launcher with its kind and resident memory', async ({ skip }) => {
     if (!layered) skip()
@@ -166,13 +159,7 @@ describe('sandboxes launched from a spare', () => {
   const sparePids = () => new Set(host.spareLaunchers().map((s) => s.pid))
 
   /** Resolves with the first rooted spare not among `before` (pools refill in the background). */
-  async function newRootedSpare(before: Set<number | undefined>): Promise<SpareView> {
-    for (;;) {
-      const spare = host.spareLaunchers().find((s) => s.rooted && !before.has(s.pid))
-      if (spare) return spare
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-  }
+  const newRootedSpare = (before: Set<number | undefined>): Promise<SpareView> => waitForSpare(host, (s) => s.rooted && !before.has(s.pid))
 
   async function rootedSpareFor(id: string, grant: { readPaths: string[] }, memoryMb = 192) {
     const before = sparePids()
