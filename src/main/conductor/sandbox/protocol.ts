@@ -90,7 +90,10 @@ const captured = {
   stderr: z.string(),
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
-  /** Process CPU time (user + system) while the request ran, in ms, read by the child once per event-loop turn. */
+  /**
+   * How long the sandbox's JavaScript thread was busy while the request was in flight, in ms (event-loop
+   * utilisation; in the Electron utility host, process CPU time). Overlapping requests share the busy time.
+   */
   cpuMs: z.number()
 }
 

@@ -104,6 +104,28 @@ function hostileSuite(title: string, makeRunner: () => IsolatedPluginRunner): vo
       await runner.stop(id)
     })
 
+    it('aborts ctx.signal for a plugin that first looks at it after the cancel', async () => {
+      const id = await startHostile()
+      const result = await runner.execute(id, request('late-signal', { ms: 400 }), { timeoutMs: 100 })
+      expect(result.status).toBe('timeout')
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const seen = await runner.execute(id, request('late-signal-seen'))
+      expect(seen.status === 'ok' && seen.output).toEqual({ aborted: true, reason: 'request cancelled by the host (deadline passed)' })
+      await runner.stop(id)
+    })
+
+    it('reports how long each request kept the plugin busy (cpuMs)', async () => {
+      const id = await startHostile()
+      const burnt = await runner.execute(id, request('burn', { ms: 80 }))
+      const echo = await runner.execute(id, request('echo', {}, 'quick'))
+      expect(burnt.status).toBe('ok')
+      expect(burnt.cpuMs).toBeGreaterThanOrEqual(75)
+      expect(burnt.cpuMs).toBeLessThan(burnt.durationMs + 1)
+      expect(echo.cpuMs).toBeGreaterThanOrEqual(0)
+      expect(echo.cpuMs).toBeLessThan(20)
+      await runner.stop(id)
+    })
+
     it.each([
       ['exit', { exitCode: 3, signal: null }],
       ['abort', { exitCode: null, signal: 'SIGABRT' }]

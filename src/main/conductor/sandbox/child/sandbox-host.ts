@@ -86,7 +86,12 @@ function send(message: ChildMessage, then?: () => void): void {
 
 const earlyProbes = startEarlyProbes()
 const scope = new AsyncLocalStorage<RequestScope>()
-const controllers = new Map<string, AbortController>()
+/** A request being served: its abort controller once the plugin asked for `ctx.signal`, and a cancel's reason. */
+interface InFlight {
+  controller?: AbortController
+  cancelledBecause?: Error
+}
+const requests = new Map<string, InFlight>()
 const AsyncFunction = (async () => {}).constructor as new (arg: string, body: string) => (payload: unknown) => Promise<unknown>
 let outputBytes = 64 * 1024
 let instanceId = ''
@@ -142,9 +147,8 @@ const post = createBatcher<ChildMessage>((messages) => {
 let cpuThisTurnMs: number | undefined
 
 /**
- * Process CPU time in ms, read once per synchronous run: a burst of requests starting together (one batch
- * frame) shares one getrusage call. A microtask, not setImmediate, drops the cached value, so an idle child
- * does not spin its event loop one extra turn per request.
+ * Process CPU time in ms (a getrusage call), read once per synchronous run. Only the Electron utility host
+ * uses it: there libuv's loop is driven by Chromium's, so event-loop utilisation does not measure the thread.
  */
 function cpuNowMs(): number {
   if (cpuThisTurnMs === undefined) {
@@ -154,6 +158,14 @@ function cpuNowMs(): number {
   }
   return cpuThisTurnMs
 }
+
+/**
+ * How long this process's JavaScript thread has been busy, in ms. In a plain Node child that is libuv's
+ * event-loop utilisation: read from a clock, not a system call (two getrusage calls per request cost more
+ * than a quarter of what the child itself spends on an echo request), and it is the thread the plugin runs
+ * on. It counts the time the thread was running or blocked in a synchronous call, not GC helper threads.
+ */
+const busyNowMs: () => number = parentPort ? cpuNowMs : () => performance.eventLoopUtilization().active
 
 function append(capture: Capture, chunk: string): void {
   if (capture.truncated) return
@@ -194,31 +206,40 @@ function errorInfo(cause: unknown): ErrorInfo {
   return { message: typeof cause === 'string' ? cause : format(cause) }
 }
 
-async function run(message: RequestMessage, signal: AbortSignal): Promise<unknown> {
+async function run(message: RequestMessage, inFlight: InFlight): Promise<unknown> {
   if (message.kind === 'eval') return new AsyncFunction('payload', message.code ?? '')(message.input)
   if (message.kind === 'health') return plugin.healthCheck ? await plugin.healthCheck() : { healthy: true }
   if (!plugin.handleRequest) throw new Error('plugin exports no handleRequest')
-  const ctx: PluginContext = { instanceId, requestId: message.id, deadlineMs: message.deadlineMs, signal }
+  const ctx: PluginContext = {
+    instanceId,
+    requestId: message.id,
+    deadlineMs: message.deadlineMs,
+    // Made on first use: most plugins never look at it, and a request's cancel only matters to one that did.
+    get signal() {
+      inFlight.controller ??= new AbortController()
+      if (inFlight.cancelledBecause !== undefined) inFlight.controller.abort(inFlight.cancelledBecause)
+      return inFlight.controller.signal
+    }
+  }
   return plugin.handleRequest(message.input, ctx)
 }
 
 async function serve(message: RequestMessage): Promise<void> {
-  const controller = new AbortController()
-  controllers.set(message.id, controller)
+  const inFlight: InFlight = {}
+  requests.set(message.id, inFlight)
   const captured: RequestScope = {
     stdout: { text: [], bytes: 0, truncated: false },
     stderr: { text: [], bytes: 0, truncated: false }
   }
-  const cpuBeforeMs = cpuNowMs()
+  const busyBeforeMs = busyNowMs()
   let output: unknown
   let error: ErrorInfo | undefined
   try {
-    output = await scope.run(captured, () => run(message, controller.signal))
+    output = await scope.run(captured, () => run(message, inFlight))
   } catch (cause) {
     error = errorInfo(cause)
   }
-  controllers.delete(message.id)
-  const cpuMs = cpuNowMs() - cpuBeforeMs
+  requests.delete(message.id)
   const common = {
     t: 'res' as const,
     id: message.id,
@@ -226,7 +247,7 @@ async function serve(message: RequestMessage): Promise<void> {
     stderr: captured.stderr.text.join(''),
     stdoutTruncated: captured.stdout.truncated,
     stderrTruncated: captured.stderr.truncated,
-    cpuMs
+    cpuMs: busyNowMs() - busyBeforeMs
   }
   post(error ? { ...common, error } : { ...common, output })
 }
@@ -281,10 +302,15 @@ function onOneHostMessage(raw: unknown): void {
     case 'req':
       void serve(message)
       break
-    case 'cancel':
-      controllers.get(message.id)?.abort(new Error('request cancelled by the host (deadline passed)'))
+    case 'cancel': {
+      const inFlight = requests.get(message.id)
+      if (inFlight) {
+        inFlight.cancelledBecause = new Error('request cancelled by the host (deadline passed)')
+        inFlight.controller?.abort(inFlight.cancelledBecause)
+      }
       post({ t: 'cancelled', id: message.id })
       break
+    }
     case 'shutdown':
       void shutdown()
       break
