@@ -3,19 +3,27 @@
  * adds its own metrics to it from its own file); `metricsRegistry.metrics()` yields the text exposition.
  * `isolationMetrics.record` is called by the sandbox for every finished request.
  */
-import { Counter, Histogram, Registry } from 'prom-client'
+import { Counter, Registry } from 'prom-client'
 import type { SandboxStatus } from '../../shared/sandbox.ts'
+import { BucketHistogram, type BucketChild } from './bucket-histogram.ts'
 
 export const metricsRegistry = new Registry()
 
-const executions = new Counter({
+/** plugin → outcome → executions; handed to prom-client only when it is read (its `inc` hashes labels). */
+const executionCounts = new Map<string, Map<SandboxStatus, number>>()
+
+new Counter({
   name: 'conductor_sandbox_executions_total',
   help: 'Sandbox requests by plugin and outcome',
   labelNames: ['plugin', 'outcome'] as const,
-  registers: [metricsRegistry]
+  registers: [metricsRegistry],
+  collect() {
+    this.reset()
+    for (const [plugin, outcomes] of executionCounts) for (const [outcome, n] of outcomes) this.inc({ plugin, outcome }, n)
+  }
 })
 
-const duration = new Histogram({
+const duration = new BucketHistogram({
   name: 'conductor_sandbox_duration_seconds',
   help: 'Wall time of sandbox requests, in seconds',
   labelNames: ['plugin', 'outcome'] as const,
@@ -23,7 +31,7 @@ const duration = new Histogram({
   registers: [metricsRegistry]
 })
 
-const peakRss = new Histogram({
+const peakRss = new BucketHistogram({
   name: 'conductor_sandbox_peak_rss_bytes',
   help: 'Peak resident memory of the sandbox process tree seen during a request, in bytes',
   labelNames: ['plugin'] as const,
@@ -39,24 +47,21 @@ export interface ExecutionRecord {
 }
 
 interface Series {
-  executions: { inc(): void }
-  duration: { observe(value: number): void }
-  peakRss: { observe(value: number): void }
+  outcomes: Map<SandboxStatus, number>
+  duration: BucketChild
+  peakRss: BucketChild
 }
 
-// Labelled children cached per (plugin, outcome): record() sits on the request hot path, and resolving labels
-// hashes them on every call.
+// Looked up once per (plugin, outcome): record() runs for every sandbox request.
 const series = new Map<string, Series>()
 
 function seriesFor(plugin: string, outcome: SandboxStatus): Series {
   const key = `${plugin}\u0000${outcome}`
   let found = series.get(key)
   if (!found) {
-    found = {
-      executions: executions.labels(plugin, outcome),
-      duration: duration.labels(plugin, outcome),
-      peakRss: peakRss.labels(plugin)
-    }
+    let outcomes = executionCounts.get(plugin)
+    if (!outcomes) executionCounts.set(plugin, (outcomes = new Map()))
+    found = { outcomes, duration: duration.labels(plugin, outcome), peakRss: peakRss.labels(plugin) }
     series.set(key, found)
   }
   return found
@@ -65,7 +70,7 @@ function seriesFor(plugin: string, outcome: SandboxStatus): Series {
 export const isolationMetrics = {
   record(entry: ExecutionRecord): void {
     const s = seriesFor(entry.plugin, entry.outcome)
-    s.executions.inc()
+    s.outcomes.set(entry.outcome, (s.outcomes.get(entry.outcome) ?? 0) + 1)
     s.duration.observe(entry.durationMs / 1000)
     if (entry.peakRssBytes > 0) s.peakRss.observe(entry.peakRssBytes)
   }

@@ -7,12 +7,12 @@
  * Hot path: prom-client hashes the label set on every `inc`/`set`/`observe`, which cost more than routing
  * itself. So request counts are plain numbers in nested maps copied into the counter at scrape time
  * (`collect`), the in-flight gauge reads the router's own map at scrape time, and the two latency histograms
- * are `LatencyHistogram`s (same exposition, children looked up once, `observe` is a few additions).
+ * are `BucketHistogram`s (same exposition, children looked up once, `observe` is a few additions).
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { BreakerState } from '../../../shared/routing.ts'
 import { metricsRegistry } from '../metrics.ts'
-import { LatencyHistogram, type LatencyChild } from './latency-histogram.ts'
+import { BucketHistogram, type BucketChild } from '../bucket-histogram.ts'
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, 'forced-open': 3 }
 
@@ -26,8 +26,8 @@ export type QueuedSource = () => Iterable<{ platform: string; value: number }>
 export interface RoutingMetrics {
   readonly registry: Registry
   requests: Counter<'platform' | 'rule' | 'outcome'>
-  routingSeconds: LatencyHistogram
-  endToEndSeconds: LatencyHistogram<'platform' | 'outcome'>
+  routingSeconds: BucketHistogram
+  endToEndSeconds: BucketHistogram<'platform' | 'outcome'>
   breakerState: Gauge<'platform'>
   inFlight: Gauge<'platform' | 'instance'>
   queued: Gauge<'platform'>
@@ -71,13 +71,13 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
       for (const [platform, rules] of counts) for (const [rule, outcomes] of rules) for (const [outcome, n] of outcomes) this.inc({ platform, rule, outcome }, n)
     }
   })
-  const routingSeconds = new LatencyHistogram({
+  const routingSeconds = new BucketHistogram({
     name: 'conductor_router_routing_seconds',
     help: 'Time to validate, sanitize and match a rule',
     buckets: [0.000_005, 0.000_01, 0.000_02, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005],
     registers: [registry]
   })
-  const endToEndSeconds = new LatencyHistogram({
+  const endToEndSeconds = new BucketHistogram({
     name: 'conductor_router_end_to_end_seconds',
     help: 'From receipt to answer, per platform and outcome',
     labelNames: ['platform', 'outcome'] as const,
@@ -117,7 +117,7 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
     registers: [registry]
   })
   const routingChild = routingSeconds.labels()
-  const endToEndChildren = new Map<string, { ok: LatencyChild; failed: LatencyChild }>()
+  const endToEndChildren = new Map<string, { ok: BucketChild; failed: BucketChild }>()
   return {
     registry,
     requests,

@@ -102,10 +102,16 @@ describe('plugin instances', () => {
   })
 
   it('counts executions by plugin and outcome in Prometheus text', async () => {
-    await runner.execute('basic', request('throw'))
+    const count = async (pattern: RegExp) => Number(pattern.exec(await metricsRegistry.metrics())?.[1] ?? 0)
+    const errors = /conductor_sandbox_executions_total\{plugin="sandbox",outcome="error"\} (\d+)/
+    const errorDurations = /conductor_sandbox_duration_seconds_count\{plugin="sandbox",outcome="error"\} (\d+)/
+    const before = { errors: await count(errors), durations: await count(errorDurations) }
+    const result = await runner.execute('basic', request('throw'))
+    expect(await count(errors)).toBe(before.errors + 1)
+    expect(await count(errorDurations)).toBe(before.durations + 1)
     const text = await metricsRegistry.metrics()
-    expect(text).toMatch(/conductor_sandbox_executions_total\{plugin="sandbox",outcome="error"\} [1-9]/)
-    expect(text).toContain('conductor_sandbox_duration_seconds_bucket')
+    expect(text).toContain(`conductor_sandbox_duration_seconds_bucket{le="+Inf",plugin="sandbox",outcome="error"} ${before.durations + 1}`)
+    if (result.peakRssBytes > 0) expect(text).toMatch(/conductor_sandbox_peak_rss_bytes_count\{plugin="sandbox"\} [1-9]/)
   })
 
   it('throws for caller misuse: unknown instance, relative path, duplicate id', async () => {

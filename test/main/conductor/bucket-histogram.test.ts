@@ -1,7 +1,7 @@
-/** The request path's histogram exports exactly what prom-client's own Histogram exports for the same data. */
+/** The hot-path histogram exports exactly what prom-client's own Histogram exports for the same data. */
 import { Histogram, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
-import { LatencyHistogram } from '../../../../src/main/conductor/routing/latency-histogram.ts'
+import { BucketHistogram } from '../../../src/main/conductor/bucket-histogram.ts'
 
 const buckets = [0.001, 0.01, 0.1, 1]
 const samples: Array<[string, string, number]> = [
@@ -9,13 +9,13 @@ const samples: Array<[string, string, number]> = [
   ['android', 'ok', 0.1], ['android', 'ok', 0.09], ['android', 'failed', 0.0101], ['discord', 'ok', 1]
 ]
 
-describe('LatencyHistogram', () => {
+describe('BucketHistogram', () => {
   it('produces the same exposition text as prom-client Histogram, labelled and unlabelled', async () => {
     const ours = new Registry()
     const theirs = new Registry()
-    const fast = new LatencyHistogram({ name: 'h_seconds', help: 'help text', labelNames: ['platform', 'outcome'] as const, buckets, registers: [ours] })
+    const fast = new BucketHistogram({ name: 'h_seconds', help: 'help text', labelNames: ['platform', 'outcome'] as const, buckets, registers: [ours] })
     const reference = new Histogram({ name: 'h_seconds', help: 'help text', labelNames: ['platform', 'outcome'] as const, buckets, registers: [theirs] })
-    const plainFast = new LatencyHistogram({ name: 'plain_seconds', help: 'plain', buckets, registers: [ours] })
+    const plainFast = new BucketHistogram({ name: 'plain_seconds', help: 'plain', buckets, registers: [ours] })
     const plainReference = new Histogram({ name: 'plain_seconds', help: 'plain', buckets, registers: [theirs] })
     for (const [platform, outcome, seconds] of samples) {
       fast.labels(platform, outcome).observe(seconds)
@@ -34,7 +34,7 @@ describe('LatencyHistogram', () => {
   })
 
   it('refuses a label set of the wrong length', () => {
-    const histogram = new LatencyHistogram({ name: 'x_seconds', help: 'x', labelNames: ['platform'] as const, buckets, registers: [] })
+    const histogram = new BucketHistogram({ name: 'x_seconds', help: 'x', labelNames: ['platform'] as const, buckets, registers: [] })
     expect(() => histogram.labels()).toThrow(/expected 1 label values, got 0/)
   })
 })

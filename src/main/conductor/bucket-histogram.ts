@@ -1,5 +1,5 @@
 /**
- * A Prometheus histogram for the request path, registered in a prom-client `Registry` as a custom metric
+ * A Prometheus histogram for hot paths (the router's latencies, every sandbox request), registered in a prom-client `Registry` as a custom metric
  * (the registry formats any metric that has `name`, `help`, `type` and `get()`), exported in the same text
  * format as prom-client's own (cumulative `_bucket{le,…}`, `_sum`, `_count`).
  *
@@ -9,17 +9,17 @@
  */
 import type { Registry } from 'prom-client'
 
-export interface LatencyHistogramOptions<L extends string> {
+export interface BucketHistogramOptions<L extends string> {
   name: string
   help: string
   labelNames?: readonly L[]
-  /** Upper bounds in seconds, ascending; `+Inf` is implied. */
+  /** Upper bounds in the metric's unit (seconds, bytes), ascending; `+Inf` is implied. */
   buckets: readonly number[]
   registers: Registry[]
 }
 
 /** One label set's counts: per bucket (not cumulative; the last slot is +Inf), sum and count. */
-export class LatencyChild {
+export class BucketChild {
   readonly counts: Float64Array
   sum = 0
   count = 0
@@ -32,13 +32,13 @@ export class LatencyChild {
     this.counts = new Float64Array(bounds.length + 1)
   }
 
-  observe(seconds: number): void {
-    if (!Number.isFinite(seconds)) return
+  observe(value: number): void {
+    if (!Number.isFinite(value)) return
     const bounds = this.bounds
     let i = 0
-    while (i < bounds.length && seconds > (bounds[i] as number)) i++
+    while (i < bounds.length && value > (bounds[i] as number)) i++
     this.counts[i] = (this.counts[i] as number) + 1
-    this.sum += seconds
+    this.sum += value
     this.count++
   }
 }
@@ -51,16 +51,16 @@ interface ExportedValue {
   exemplar?: null
 }
 
-export class LatencyHistogram<L extends string = never> {
+export class BucketHistogram<L extends string = never> {
   readonly name: string
   readonly help: string
   readonly type = 'histogram'
   readonly aggregator = 'sum'
   readonly labelNames: readonly L[]
   private readonly bounds: readonly number[]
-  private readonly children = new Map<string, LatencyChild>()
+  private readonly children = new Map<string, BucketChild>()
 
-  constructor(options: LatencyHistogramOptions<L>) {
+  constructor(options: BucketHistogramOptions<L>) {
     this.name = options.name
     this.help = options.help
     this.labelNames = options.labelNames ?? []
@@ -69,22 +69,22 @@ export class LatencyHistogram<L extends string = never> {
   }
 
   /** The child of one label set, in `labelNames` order; keep it and call its `observe`. */
-  labels(...values: string[]): LatencyChild {
+  labels(...values: string[]): BucketChild {
     if (values.length !== this.labelNames.length) throw new Error(`${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`)
     const key = values.join('\u0000')
     let child = this.children.get(key)
     if (child === undefined) {
       const labels: Record<string, string> = {}
       this.labelNames.forEach((name, i) => (labels[name] = values[i] as string))
-      child = new LatencyChild(this.bounds, labels)
+      child = new BucketChild(this.bounds, labels)
       this.children.set(key, child)
     }
     return child
   }
 
   /** Observes into the unlabelled child (only for a histogram without labels). */
-  observe(seconds: number): void {
-    this.labels().observe(seconds)
+  observe(value: number): void {
+    this.labels().observe(value)
   }
 
   reset(): void {
