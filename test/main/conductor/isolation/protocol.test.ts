@@ -1,6 +1,7 @@
 /** The wire protocol's batching and validation, without processes. */
 import { describe, expect, it } from 'vitest'
-import { asWireMessage, ChildMessageSchema, createBatcher, HostMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
+import * as z from 'zod/mini'
+import { asWireMessage, ChildMessageSchema, createBatcher, HostMessageSchema, RequestMessageSchema, ResultMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
 import { BoundedTail } from '../../../../src/main/conductor/sandbox/bounded-text.ts'
 import { encodeFrame, FrameDecoder } from '../../../../src/main/conductor/sandbox/framing.ts'
 
@@ -40,6 +41,44 @@ describe('protocol', () => {
     expect(ChildMessageSchema.safeParse({ t: 'res', id: 'r1' }).success).toBe(false)
     expect(HostMessageSchema.safeParse({ t: 'req', id: 'r1', kind: 'eval', deadlineMs: 1 }).success).toBe(true)
     expect(HostMessageSchema.safeParse({ t: 'req', id: 'r1', kind: 'rm -rf', deadlineMs: 1 }).success).toBe(false)
+  })
+
+  // The request and result messages use zod's compiled object parse (see protocol.ts): it must accept, strip
+  // and refuse exactly what the plain zod/mini object does, on every parse (the first one compiles).
+  describe.each([
+    ['req', RequestMessageSchema, z.object(RequestMessageSchema.shape), { t: 'req', id: 'r1', kind: 'handle', input: { a: [1, { b: null }] }, deadlineMs: 5 }],
+    ['res', ResultMessageSchema, z.object(ResultMessageSchema.shape), { t: 'res', id: 'r1', output: { ok: true }, stdout: 'o', stderr: '', stdoutTruncated: false, stderrTruncated: true, cpuMs: 0.5 }]
+  ] as const)('compiled %s schema', (_name, compiled, plain, valid) => {
+    const variants: unknown[] = [
+      valid,
+      { ...valid, extra: 'stripped' },
+      { ...valid, id: 7 },
+      { ...valid, t: 'other' },
+      { ...valid, kind: 'rm -rf' },
+      { ...valid, deadlineMs: '5' },
+      { ...valid, cpuMs: Number.NaN },
+      { ...valid, error: { message: 'boom', code: 'E' } },
+      { ...valid, error: { message: 3 } },
+      Object.fromEntries(Object.entries(valid).filter(([key]) => key !== 'id')),
+      null,
+      [valid],
+      'req'
+    ]
+
+    it('is the compiled parse', () => {
+      expect(compiled._zod.traits.has('$ZodObjectJIT')).toBe(true)
+      expect(plain._zod.traits.has('$ZodObjectJIT')).toBe(false)
+    })
+
+    it.each(variants.map((input, n) => [n, input]))('parses variant %i exactly as the plain object does, twice', (_n, input) => {
+      for (let round = 0; round < 2; round++) {
+        const a = z.safeParse(compiled, input)
+        const b = z.safeParse(plain, input)
+        expect(a.success).toBe(b.success)
+        if (a.success && b.success) expect(a.data).toEqual(b.data)
+        else expect(a.error?.issues.map((i) => [i.code, i.path])).toEqual(b.error?.issues.map((i) => [i.code, i.path]))
+      }
+    })
   })
 })
 
