@@ -39,9 +39,10 @@ interface Capture {
   truncated: boolean
 }
 
+/** What one request printed; a stream's capture is made on its first line (most requests print nothing). */
 interface RequestScope {
-  stdout: Capture
-  stderr: Capture
+  stdout?: Capture
+  stderr?: Capture
 }
 
 /**
@@ -110,7 +111,8 @@ function encodeReply(message: ChildMessage): string {
     problem = `output is not JSON-serialisable: ${errorInfo(cause).message}`
   }
   if (text !== undefined && !problem) {
-    if (Buffer.byteLength(text) < maxFrameBytes - 1024) return text
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: most replies are plainly small enough without counting.
+    if (text.length * 3 < maxFrameBytes - 1024 || Buffer.byteLength(text) < maxFrameBytes - 1024) return text
     problem = `output is larger than the ${maxFrameBytes} B message limit`
   }
   if (message.t !== 'res') throw new Error(`cannot send ${message.t}: ${problem}`)
@@ -124,6 +126,11 @@ function encodeReply(message: ChildMessage): string {
 const post = createBatcher<ChildMessage>((messages) => {
   if (parentPort) {
     for (const message of messages) parentPort.postMessage(message)
+    return
+  }
+  // A lone reply (every sequential request) needs no grouping: encodeReply already kept it under a frame.
+  if (messages.length === 1) {
+    channel!.write(`${encodeReply(messages[0]!)}\n`)
     return
   }
   let group: string[] = []
@@ -186,7 +193,7 @@ function routeConsole(): void {
   const route = (stream: 'stdout' | 'stderr', original: (...args: unknown[]) => void) =>
     (...args: unknown[]): void => {
       const current = scope.getStore()
-      if (current) append(current[stream], `${format(...args)}\n`)
+      if (current) append((current[stream] ??= { text: [], bytes: 0, truncated: false }), `${format(...args)}\n`)
       else original(...args)
     }
   const c = console as unknown as Record<string, (...args: unknown[]) => void>
@@ -227,10 +234,7 @@ async function run(message: RequestMessage, inFlight: InFlight): Promise<unknown
 async function serve(message: RequestMessage): Promise<void> {
   const inFlight: InFlight = {}
   requests.set(message.id, inFlight)
-  const captured: RequestScope = {
-    stdout: { text: [], bytes: 0, truncated: false },
-    stderr: { text: [], bytes: 0, truncated: false }
-  }
+  const captured: RequestScope = {}
   const busyBeforeMs = busyNowMs()
   let output: unknown
   let error: ErrorInfo | undefined
@@ -243,10 +247,10 @@ async function serve(message: RequestMessage): Promise<void> {
   const common = {
     t: 'res' as const,
     id: message.id,
-    stdout: captured.stdout.text.join(''),
-    stderr: captured.stderr.text.join(''),
-    stdoutTruncated: captured.stdout.truncated,
-    stderrTruncated: captured.stderr.truncated,
+    stdout: captured.stdout?.text.join('') ?? '',
+    stderr: captured.stderr?.text.join('') ?? '',
+    stdoutTruncated: captured.stdout?.truncated ?? false,
+    stderrTruncated: captured.stderr?.truncated ?? false,
     cpuMs: busyNowMs() - busyBeforeMs
   }
   post(error ? { ...common, error } : { ...common, output })
