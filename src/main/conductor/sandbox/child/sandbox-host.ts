@@ -239,7 +239,13 @@ async function serve(message: RequestMessage): Promise<void> {
   let output: unknown
   let error: ErrorInfo | undefined
   try {
-    output = await scope.run(captured, () => run(message, inFlight))
+    // The request's console scope, entered without `scope.run`'s restore: that is a second context frame per
+    // request, and it cost the child ~5 us of CPU per request when requests rotate over instances (measured
+    // A/B). The scope lasts for the rest of this synchronous run and what it schedules; Node puts the caller's
+    // frame back when the callback that delivered the message returns, and the messages that are not requests
+    // are handled outside any request (`scope.exit` below).
+    scope.enterWith(captured)
+    output = await run(message, inFlight)
   } catch (cause) {
     error = errorInfo(cause)
   }
@@ -283,6 +289,15 @@ async function shutdown(): Promise<void> {
   send({ t: 'bye' }, () => process.exit(0))
 }
 
+function cancel(id: string): void {
+  const inFlight = requests.get(id)
+  if (inFlight) {
+    inFlight.cancelledBecause = new Error('request cancelled by the host (deadline passed)')
+    inFlight.controller?.abort(inFlight.cancelledBecause)
+  }
+  post({ t: 'cancelled', id })
+}
+
 function onHostMessage(raw: unknown): void {
   const parts = unbatch(raw)
   if (!Array.isArray(parts)) {
@@ -300,23 +315,18 @@ function onOneHostMessage(raw: unknown): void {
   }
   const message = parsed.data
   switch (message.t) {
-    case 'init':
-      void init(message)
-      break
     case 'req':
       void serve(message)
       break
-    case 'cancel': {
-      const inFlight = requests.get(message.id)
-      if (inFlight) {
-        inFlight.cancelledBecause = new Error('request cancelled by the host (deadline passed)')
-        inFlight.controller?.abort(inFlight.cancelledBecause)
-      }
-      post({ t: 'cancelled', id: message.id })
+    case 'init':
+      scope.exit(() => void init(message))
       break
-    }
+    case 'cancel':
+      // Outside any request: what the plugin's abort listeners print is not any request's output.
+      scope.exit(() => cancel(message.id))
+      break
     case 'shutdown':
-      void shutdown()
+      scope.exit(() => void shutdown())
       break
   }
 }
