@@ -78,7 +78,7 @@ export const InitMessageSchema = z.object({
   grants: z.object({ network: z.boolean(), childProcesses: z.boolean(), workers: z.boolean() })
 })
 
-export const RequestMessageSchema = compiledObject({
+export const RequestMessageSchema = /* @__PURE__ */ compiledObject({
   t: z.literal('req'),
   id,
   kind: z.enum(['handle', 'health', 'eval']),
@@ -119,7 +119,7 @@ const captured = {
 }
 
 /** A finished request: `error` is set when the plugin threw (then `output` is absent). */
-export const ResultMessageSchema = compiledObject({
+export const ResultMessageSchema = /* @__PURE__ */ compiledObject({
   t: z.literal('res'),
   id,
   output: z.optional(z.unknown()),
