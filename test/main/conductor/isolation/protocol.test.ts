@@ -1,7 +1,9 @@
 /** The wire protocol's batching and validation, without processes. */
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod/mini'
-import { asWireMessage, ChildMessageSchema, createBatcher, HostMessageSchema, RequestMessageSchema, ResultMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
+import { asWireMessage, ChildMessageSchema, createBatcher, lateSchemas, ResultMessageSchema, unbatch } from '../../../../src/main/conductor/sandbox/protocol.ts'
+
+const { HostMessageSchema, RequestMessageSchema } = lateSchemas()
 import { BoundedTail } from '../../../../src/main/conductor/sandbox/bounded-text.ts'
 import { encodeFrame, FrameDecoder } from '../../../../src/main/conductor/sandbox/framing.ts'
 

@@ -6,7 +6,7 @@
  * Kept lean on purpose: its start-up time is the sandbox's cold-start cost.
  */
 import { encodeFrame, FrameDecoder } from '../framing.ts'
-import { createBatcher, HostMessageSchema, unbatch } from '../protocol.ts'
+import { createBatcher, InitMessageSchema, lateSchemas, unbatch } from '../protocol.ts'
 import type { ChildMessage, ErrorInfo, InitMessage, RequestMessage } from '../protocol.ts'
 import { runSelfTest, startEarlyProbes } from './self-test.ts'
 
@@ -275,6 +275,8 @@ async function init(message: InitMessage): Promise<void> {
       await plugin.initialize?.(message.pluginConfig)
     }
     post({ t: 'ready', selfTest })
+    // Idle until the first request: build the schemas it will need now rather than on its clock.
+    setImmediate(lateSchemas)
   } catch (cause) {
     post({ t: 'ready', selfTest, initError: errorInfo(cause) })
   }
@@ -307,12 +309,17 @@ function onHostMessage(raw: unknown): void {
   for (const part of parts) onOneHostMessage(part)
 }
 
+/** Whether `init` came (it must come first). Until then only its schema is built (see `lateSchemas`). */
+let initReceived = false
+
 function onOneHostMessage(raw: unknown): void {
-  const parsed = HostMessageSchema.safeParse(raw)
+  const parsed = initReceived ? lateSchemas().HostMessageSchema.safeParse(raw) : InitMessageSchema.safeParse(raw)
   if (!parsed.success) {
-    process.stderr.write(`sandbox-host: malformed message from host: ${parsed.error.message}\n`)
+    const expected = initReceived ? '' : ' (expected init first)'
+    process.stderr.write(`sandbox-host: malformed message from host${expected}: ${parsed.error.message}\n`)
     process.exit(70)
   }
+  initReceived = true
   const message = parsed.data
   switch (message.t) {
     case 'req':
