@@ -22,7 +22,9 @@ export interface ReportInput {
   killGraceMs: number
 }
 
-const denied = (code: string): boolean => code === 'ERR_ACCESS_DENIED'
+// `ERR_ACCESS_DENIED (process.permission.has(…) is false: …)` is the permission model's own answer, which an
+// ordinary sandbox's self-test reads instead of attempting a spawn or a Worker (see child/self-test.ts).
+const denied = (code: string): boolean => code === 'ERR_ACCESS_DENIED' || code.startsWith('ERR_ACCESS_DENIED (')
 
 function permissionLayer(
   layer: IsolationLayer['layer'],

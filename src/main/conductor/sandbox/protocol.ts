@@ -72,7 +72,11 @@ export const InitMessageSchema = z.object({
   hostPid: z.number(),
   /** Largest frame the host accepts; the child splits batches and refuses bigger outputs below it. */
   maxMessageBytes: z.optional(z.number()),
-  /** A port the host itself listens on: the self-test connects there too, and the host counts connections. */
+  /**
+   * Set for the host's capability probe only: a port the host itself listens on (the self-test connects there
+   * too, and the host counts connections). That self-test also attempts a spawn and a Worker, where an
+   * ordinary sandbox reads the permission model's answer (see child/self-test.ts).
+   */
   probePort: z.optional(z.number()),
   /** Skip the checks whose capability the policy grants (e.g. no connect test when network is granted). */
   grants: z.object({ network: z.boolean(), childProcesses: z.boolean(), workers: z.boolean() })

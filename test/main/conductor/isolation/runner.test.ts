@@ -181,6 +181,24 @@ describe('isolation report', () => {
     if (network.status === 'enforced') expect(network.evidence).toMatch(/host listener on 127\.0\.0\.1:\d+ saw 0 connection/)
     await runner.stop('report')
   })
+
+  it('attempts a spawn and a Worker in the capability probe, and reads the permission model in a sandbox', async () => {
+    const caps = await runner.capabilities()
+    // The probe made the attempts: the refusal's own code, nothing else.
+    expect(layer(caps, 'child-processes')).toMatchObject({ status: 'advisory', evidence: 'self-test spawn before plugin load: ERR_ACCESS_DENIED' })
+    expect(layer(caps, 'workers')).toMatchObject({ status: 'advisory', evidence: 'self-test new Worker before plugin load: ERR_ACCESS_DENIED' })
+    const started = await runner.start(hostilePlugin, 'gates')
+    expect(started.ok).toBe(true)
+    if (!started.ok) return
+    const child = layer(started.value.isolation, 'child-processes')
+    expect(child.status).toBe('advisory')
+    expect(child.evidence).toContain("process.permission.has('child') is false")
+    expect(layer(started.value.isolation, 'workers').evidence).toContain("process.permission.has('worker') is false")
+    // What the answer describes holds for the plugin: both are refused at run time.
+    expect(await runner.execute('gates', request('spawn'))).toMatchObject({ status: 'denied' })
+    expect(await runner.execute('gates', request('worker'))).toMatchObject({ status: 'denied' })
+    await runner.stop('gates')
+  })
 })
 
 describe('environment added by the host', () => {

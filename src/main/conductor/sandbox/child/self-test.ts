@@ -5,12 +5,11 @@
  */
 import type { InitMessage, SelfTest } from '../protocol.ts'
 
-// Through getBuiltinModule, not `import`, for the cold start (see sandbox-host.ts).
-const { spawnSync } = process.getBuiltinModule('node:child_process')
+// Through getBuiltinModule, not `import`, for the cold start (see sandbox-host.ts). node:child_process and
+// node:worker_threads are loaded only where a spawn or a Worker is really attempted (see processProbes).
 const { readFileSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs')
 const { connect } = process.getBuiltinModule('node:net')
 const { getHeapStatistics } = process.getBuiltinModule('node:v8')
-const { Worker } = process.getBuiltinModule('node:worker_threads')
 
 function codeOf(cause: unknown): string {
   const code = (cause as { code?: unknown } | null)?.code
@@ -51,17 +50,44 @@ function probeConnect(port = 9): Promise<string> {
   })
 }
 
-async function probeChildProcess(): Promise<string> {
+function attemptSpawn(): string {
   return attempt(() => {
-    const result = spawnSync('/bin/true')
+    const result = process.getBuiltinModule('node:child_process').spawnSync('/bin/true')
     if (result.error) throw result.error
   }, 'spawned')
 }
 
-async function probeWorker(): Promise<string> {
+function attemptWorker(): string {
   return attempt(() => {
+    const { Worker } = process.getBuiltinModule('node:worker_threads')
     void new Worker('0', { eval: true }).terminate()
   }, 'started')
+}
+
+/** The permission model's own answer for a scope (the state its spawn and Worker gates check); null when off. */
+function scopeClosed(scope: 'child' | 'worker'): boolean | null {
+  const permission = (process as { permission?: { has(scope: string): boolean } }).permission
+  return permission === undefined ? null : !permission.has(scope)
+}
+
+/**
+ * Child processes and Workers. The host's capability probe (`init.probePort` set) attempts both, a spawn of
+ * /bin/true and a Worker, and reports the error code. An ordinary sandbox asks the permission model whether
+ * the scope is closed, which is the state its spawn and Worker gates check, and attempts only where Node has
+ * no permission API or says the scope is open (then the attempt shows what really happens). The attempts cost
+ * ~3 ms of every cold start (first calls into child_process and worker_threads: measured here), and the
+ * capability probe makes them with the same Node and the same deny flags.
+ */
+export function processProbes(init: InitMessage): Pick<SelfTest, 'childProcess' | 'worker'> {
+  const attemptAlways = init.probePort !== undefined
+  const probe = (scope: 'child' | 'worker', granted: boolean, attemptIt: () => string): string => {
+    if (granted) return 'granted'
+    if (!attemptAlways && scopeClosed(scope) === true) {
+      return `ERR_ACCESS_DENIED (process.permission.has('${scope}') is false: the permission model's answer, not an attempt; the capability probe attempts it)`
+    }
+    return attemptIt()
+  }
+  return { childProcess: probe('child', init.grants.childProcesses, attemptSpawn), worker: probe('worker', init.grants.workers, attemptWorker) }
 }
 
 async function probeNativeCode(): Promise<string> {
@@ -77,10 +103,8 @@ async function probeNativeCode(): Promise<string> {
  * Starts the probes that need nothing from the host right away (at module load, while the host's `init` is
  * still on its way), so they overlap the IPC round trip instead of adding to the cold start.
  */
-export function startEarlyProbes(): Promise<Pick<SelfTest, 'network' | 'childProcess' | 'worker' | 'nativeCode'>> {
-  return Promise.all([probeConnect(), probeChildProcess(), probeWorker(), probeNativeCode()]).then(
-    ([network, childProcess, worker, nativeCode]) => ({ network, childProcess, worker, nativeCode })
-  )
+export function startEarlyProbes(): Promise<Pick<SelfTest, 'network' | 'nativeCode'>> {
+  return Promise.all([probeConnect(), probeNativeCode()]).then(([network, nativeCode]) => ({ network, nativeCode }))
 }
 
 /** node:sqlite opens files without asking the permission model: try the read and write probe paths. */
@@ -108,6 +132,7 @@ export async function runSelfTest(init: InitMessage, early: ReturnType<typeof st
   const linkPath = init.probeLinkPath
   const fsSymlink = linkPath === undefined ? undefined : attempt(() => readFileSync(linkPath), 'readable')
   const sqlite = probeSqlite(init)
+  const processes = processProbes(init)
   const probes = await early
   // The host's own listener (capability probe only): the strongest evidence, since the host counts connections.
   const network = init.probePort === undefined ? probes.network : await probeConnect(init.probePort)
@@ -115,8 +140,7 @@ export async function runSelfTest(init: InitMessage, early: ReturnType<typeof st
     network: init.grants.network ? 'granted' : network,
     fsRead,
     fsWrite,
-    childProcess: init.grants.childProcesses ? 'granted' : probes.childProcess,
-    worker: init.grants.workers ? 'granted' : probes.worker,
+    ...processes,
     nativeCode: probes.nativeCode,
     signalHost,
     heapLimitBytes: getHeapStatistics().heap_size_limit,
