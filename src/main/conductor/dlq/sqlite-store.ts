@@ -14,6 +14,7 @@ import type { DlqAttempt, DlqEntry, DlqErrorGroup, DlqFilter, DlqOperatorAction,
 import type { DlqPageQuery, DlqStore } from './dlq-store.ts'
 import { parseSignature } from './error-signature.ts'
 import { filterCondition } from './sqlite-filter.ts'
+import { hasFold } from './sqlite-open.ts'
 import {
   ENTRY_COLUMNS, entryParams, errorText, num, numOrNull, payloadText, rowToAction, rowToAttempt, rowToEntry, str,
   strOrNull, type Row
@@ -35,10 +36,13 @@ export class SqliteDlqStore implements DlqStore {
   /** Ids of the rows in `inbox` (it only ever holds a few hundred). */
   #inboxIds: Set<string>
   #catchUpScheduled = false
+  /** `conductor_fold` is there for searches (see sqlite-open.ts). */
+  readonly #fold: boolean
 
   /** `inboxBatch`: inbox rows that trigger a background materialisation (reads always materialise first). */
   constructor(db: DatabaseSync, options: { inboxBatch?: number } = {}) {
     this.#db = db
+    this.#fold = hasFold(db)
     this.#inboxBatch = options.inboxBatch ?? 256
     this.#inboxIds = this.#loadInboxIds()
     this.#catchUp()
@@ -222,7 +226,7 @@ export class SqliteDlqStore implements DlqStore {
 
   page(query: DlqPageQuery): { entries: Array<DlqEntry & { seq: number }>; total: number } {
     this.#catchUp()
-    const condition = filterCondition(query.filter)
+    const condition = filterCondition(query.filter, { fold: this.#fold })
     const total = num((this.#stmt(`SELECT count(*) AS n FROM entries e WHERE ${condition.sql}`).get(...condition.params) as Row).n)
     const keyset = query.after === null ? '' : ' AND (e.last_failed_at < ? OR (e.last_failed_at = ? AND e.seq < ?))'
     const keyParams = query.after === null ? [] : [query.after.lastFailedAtMs, query.after.lastFailedAtMs, query.after.seq]
@@ -235,14 +239,14 @@ export class SqliteDlqStore implements DlqStore {
 
   matchingIds(filter: DlqFilter): string[] {
     this.#catchUp()
-    const condition = filterCondition(filter)
+    const condition = filterCondition(filter, { fold: this.#fold })
     const rows = this.#stmt(`SELECT e.id FROM entries e WHERE ${condition.sql} ORDER BY e.seq`).all(...condition.params) as Row[]
     return rows.map((row) => str(row.id))
   }
 
   errorGroups(filter: DlqFilter): DlqErrorGroup[] {
     this.#catchUp()
-    const condition = filterCondition(filter)
+    const condition = filterCondition(filter, { fold: this.#fold })
     const rows = this.#stmt(
       `SELECT e.signature AS signature, count(*) AS n, min(e.first_failed_at) AS first_seen,
          max(e.last_failed_at) AS last_seen, max(e.last_error_message) AS sample

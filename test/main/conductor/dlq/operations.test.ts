@@ -167,6 +167,29 @@ describe('DeadLetterQueue operator actions', () => {
     expect(search('order #7')).toEqual(['a', 'b', 'c'])
   })
 
+  it('matches the term as written: every trigram in place, in order, any case, any length', async () => {
+    await q.enqueue(input('order', { message: 'socket hang up', content: 'x' }))
+    await q.enqueue(input('reversed', { message: 'up hang socket', content: 'x' }))
+    await q.enqueue(input('apart', { message: 'hang on, up next', content: 'x' }))
+    await q.enqueue(input('accent', { message: 'ok', content: 'Rendez-vous à l\'ÉCOLE "Nord"' }))
+    const long = 'the quick brown fox jumps over the lazy dog while the gateway keeps timing out'
+    await q.enqueue(input('long', { message: long, content: 'x' }))
+    await q.enqueue(input('long-twisted', { message: long.replace('lazy', 'busy'), content: 'x' }))
+    const search = (text: string): string[] => {
+      const page = q.page({ filter: { text } })
+      if (!page.ok) throw new Error('search failed')
+      return page.value.entries.map((e) => e.id).sort()
+    }
+    // The index only says which entries hold each trigram; the text check keeps the order.
+    expect(search('hang up')).toEqual(['order'])
+    expect(search('up hang')).toEqual(['reversed'])
+    expect(search('école')).toEqual(['accent'])
+    expect(search('l\'école "nord"')).toEqual(['accent'])
+    // More trigrams than go to the index (24): the ones left out still decide through the text check.
+    expect(search(long)).toEqual(['long'])
+    expect(search(long.toUpperCase())).toEqual(['long'])
+  })
+
   it('groups failures by normalised signature with count and first/last seen', async () => {
     await q.enqueue(input('a', { message: 'timeout after 5000ms for user 12', atMs: 1_000 }))
     await q.enqueue(input('b', { message: 'timeout after 7000ms for user 99', atMs: 3_000 }))
