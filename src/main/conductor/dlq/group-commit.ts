@@ -1,8 +1,13 @@
 /**
- * Group commit over a synchronous database. `submit` parks the item and schedules one flush on the next turn
- * of the event loop (`setImmediate`, so every enqueue made in the current turn — including those made from
- * promise continuations — joins the same batch). The flush runs `commit` once for the whole batch (one
- * transaction, one fsync) and only then settles each caller with its own outcome.
+ * Group commit over a synchronous database. `submit` parks the item and schedules one flush in a microtask: what
+ * is submitted in the same synchronous run, and from the promise continuations already queued (callers resuming
+ * after the previous batch), joins the batch. The flush runs `commit` once for the whole batch (one transaction,
+ * one fsync) and only then settles each caller with its own outcome.
+ *
+ * Why a microtask and not the next turn of the event loop (`setImmediate`, as before): waiting out a turn was
+ * about a fifth of a sequential enqueue's CPU time and a third of a concurrent one's (measured here). Back-to-back
+ * commits in microtasks would hold the event loop, though, so after `yieldAfterMs` of them the next flush waits
+ * for a turn (timers, I/O and IPC run in between).
  */
 
 export interface GroupCommitOptions<I, O> {
@@ -11,7 +16,9 @@ export interface GroupCommitOptions<I, O> {
   /** The outcome every item of a batch gets when `commit` threw (nothing of the batch was committed). */
   failed: (cause: unknown, item: I) => O
   maxBatch: number
-  /** Defaults to `setImmediate`. */
+  /** Longest run of back-to-back flushes before the event loop gets a turn; default 5 ms. */
+  yieldAfterMs?: number
+  /** Replaces the scheduling above (tests). */
   schedule?: (fn: () => void) => void
 }
 
@@ -25,6 +32,8 @@ export class GroupCommitter<I, O> {
   #queue: Array<Waiting<I, O>> = []
   #scheduled = false
   #idle: Array<() => void> = []
+  /** When the current run of flushes without an event-loop turn began; null after a turn. */
+  #runStartedAt: number | null = null
 
   constructor(options: GroupCommitOptions<I, O>) {
     this.#options = options
@@ -46,7 +55,15 @@ export class GroupCommitter<I, O> {
   #arm(): void {
     if (this.#scheduled) return
     this.#scheduled = true
-    ;(this.#options.schedule ?? setImmediate)(() => this.#flush())
+    const flush = (): void => this.#flush()
+    if (this.#options.schedule) return this.#options.schedule(flush)
+    const now = performance.now()
+    if (this.#runStartedAt === null) {
+      this.#runStartedAt = now
+      setImmediate(() => (this.#runStartedAt = null))
+    }
+    if (now - this.#runStartedAt < (this.#options.yieldAfterMs ?? 5)) queueMicrotask(flush)
+    else setImmediate(flush)
   }
 
   #flush(): void {

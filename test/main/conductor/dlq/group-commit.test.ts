@@ -53,4 +53,38 @@ describe('GroupCommitter', () => {
     await Promise.all(Array.from({ length: 32 }, (_, i) => loop(i * 10)))
     expect(batches).toEqual([32, 32, 32])
   })
+
+  it('commits a lone submission without waiting for a turn of the event loop', async () => {
+    const committer = new GroupCommitter<number, number>({ commit: (items) => [...items], failed: () => -1, maxBatch: 10 })
+    let turned = false
+    setImmediate(() => (turned = true))
+    expect(await committer.submit(1)).toBe(1)
+    expect(turned).toBe(false)
+  })
+
+  it('lets the event loop run between back-to-back commits once they took yieldAfterMs', async () => {
+    const busyMs = 2
+    const committer = new GroupCommitter<number, number>({
+      commit: (items) => {
+        const until = performance.now() + busyMs
+        while (performance.now() < until);
+        return [...items]
+      },
+      failed: () => -1,
+      maxBatch: 10,
+      yieldAfterMs: 5
+    })
+    const ranAt: number[] = []
+    let done = 0
+    const tick = (): void => {
+      ranAt.push(done)
+      if (done < 30) setImmediate(tick)
+    }
+    setImmediate(tick)
+    for (; done < 30; done++) await committer.submit(done)
+    // Without yielding, the loop would first run after all 30 commits (60 ms of them): ranAt would be [30].
+    // With it, it runs every few commits (~5 ms), from the first run of commits on.
+    expect(ranAt.length).toBeGreaterThanOrEqual(4)
+    expect(ranAt[0]).toBeLessThanOrEqual(5)
+  })
 })
