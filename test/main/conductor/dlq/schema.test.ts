@@ -50,7 +50,7 @@ describe('DLQ schema', () => {
       try {
         expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: DLQ_SCHEMA_VERSION })
         const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'entries_fts'").get() as { sql: string }).sql
-        expect(sql).toMatch(/detail = none/)
+        expect(sql).toMatch(/detail = none, columnsize = 0/)
         const found = (text: string, fold: boolean) => {
           const condition = filterCondition({ text }, { fold })
           return (db.prepare(`SELECT e.id FROM entries e WHERE ${condition.sql}`).all(...condition.params) as Array<{ id: string }>).map((r) => r.id)
