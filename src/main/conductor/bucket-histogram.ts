@@ -1,7 +1,8 @@
 /**
- * A Prometheus histogram for hot paths (the router's latencies, every sandbox request), registered in a prom-client `Registry` as a custom metric
- * (the registry formats any metric that has `name`, `help`, `type` and `get()`), exported in the same text
- * format as prom-client's own (cumulative `_bucket{le,…}`, `_sum`, `_count`).
+ * A Prometheus histogram for hot paths (the router's latencies, every sandbox request), registered in a
+ * prom-client `Registry` as a custom metric (the registry formats any metric that has `name`, `help`, `type`
+ * and `get()`), exported in the same text format as prom-client's own (cumulative `_bucket{le,…}`, `_sum`,
+ * `_count`).
  *
  * Why not prom-client's `Histogram`: its `observe` copies, validates and hashes the label set on every call,
  * which on the request path cost about as much as validating and routing the request. Here a labelled child

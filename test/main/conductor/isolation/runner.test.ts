@@ -16,6 +16,13 @@ let runner: IsolatedPluginRunner
 
 const layer = (layers: IsolationLayer[], name: IsolationLayer['layer']) => layers.find((l) => l.layer === name)!
 
+/** Starts the hostile plugin as `id` on `on` (it must start) and returns its isolation report. */
+async function isolationOf(on: IsolatedPluginRunner, id: string): Promise<IsolationLayer[]> {
+  const started = await on.start(hostilePlugin, id)
+  if (!started.ok) throw new Error(`${id} did not start: ${started.error.message}`)
+  return started.value.isolation
+}
+
 beforeAll(() => {
   runner = new IsolatedPluginRunner({ sampleIntervalMs: 100, killGraceMs: 300 })
 })
@@ -187,13 +194,11 @@ describe('isolation report', () => {
     // The probe made the attempts: the refusal's own code, nothing else.
     expect(layer(caps, 'child-processes')).toMatchObject({ status: 'advisory', evidence: 'self-test spawn before plugin load: ERR_ACCESS_DENIED' })
     expect(layer(caps, 'workers')).toMatchObject({ status: 'advisory', evidence: 'self-test new Worker before plugin load: ERR_ACCESS_DENIED' })
-    const started = await runner.start(hostilePlugin, 'gates')
-    expect(started.ok).toBe(true)
-    if (!started.ok) return
-    const child = layer(started.value.isolation, 'child-processes')
+    const isolation = await isolationOf(runner, 'gates')
+    const child = layer(isolation, 'child-processes')
     expect(child.status).toBe('advisory')
     expect(child.evidence).toContain("process.permission.has('child') is false")
-    expect(layer(started.value.isolation, 'workers').evidence).toContain("process.permission.has('worker') is false")
+    expect(layer(isolation, 'workers').evidence).toContain("process.permission.has('worker') is false")
     // What the answer describes holds for the plugin: both are refused at run time.
     expect(await runner.execute('gates', request('spawn'))).toMatchObject({ status: 'denied' })
     expect(await runner.execute('gates', request('worker'))).toMatchObject({ status: 'denied' })
@@ -208,10 +213,7 @@ describe('environment added by the host', () => {
       { hardenedHost: new HardenedProcessHost({ extraEnv: { ELECTRON_RUN_AS_NODE: '1' } }) }
     )
     try {
-      const started = await electronLike.start(hostilePlugin, 'run-as-node')
-      expect(started.ok).toBe(true)
-      if (!started.ok) return
-      const environment = layer(started.value.isolation, 'environment')
+      const environment = layer(await isolationOf(electronLike, 'run-as-node'), 'environment')
       expect(environment.status).toBe('enforced')
       expect(environment.evidence).toContain('ELECTRON_RUN_AS_NODE')
       expect(environment.evidence).not.toMatch(/also sees/)
