@@ -39,7 +39,9 @@ export class ResourceMonitor {
 
   start(): void {
     this.running = true
-    void this.tick()
+    // The first sample right after the caller's turn, not inside it: listing the tree reads /proc synchronously,
+    // and `start` sits on a sandbox's path to ready.
+    setImmediate(() => void this.tick())
   }
 
   /**
@@ -100,6 +102,7 @@ export class ResourceMonitor {
   }
 
   private async tick(): Promise<void> {
+    if (!this.running) return
     const sample = await this.sample()
     if (!this.running) return
     if (sample) {
