@@ -3,24 +3,18 @@
  * adds its own metrics to it from its own file); `metricsRegistry.metrics()` yields the text exposition.
  * `isolationMetrics.record` is called by the sandbox for every finished request.
  */
-import { Counter, Registry } from 'prom-client'
+import { Registry } from 'prom-client'
 import type { SandboxStatus } from '../../shared/sandbox.ts'
 import { BucketHistogram, type BucketChild } from './bucket-histogram.ts'
+import { TallyCounter, type TallyChild } from './tally-counter.ts'
 
 export const metricsRegistry = new Registry()
 
-/** plugin → outcome → executions; handed to prom-client only when it is read (its `inc` hashes labels). */
-const executionCounts = new Map<string, Map<SandboxStatus, number>>()
-
-new Counter({
+const executions = new TallyCounter({
   name: 'conductor_sandbox_executions_total',
   help: 'Sandbox requests by plugin and outcome',
   labelNames: ['plugin', 'outcome'] as const,
-  registers: [metricsRegistry],
-  collect() {
-    this.reset()
-    for (const [plugin, outcomes] of executionCounts) for (const [outcome, n] of outcomes) this.inc({ plugin, outcome }, n)
-  }
+  registers: [metricsRegistry]
 })
 
 const duration = new BucketHistogram({
@@ -47,7 +41,7 @@ export interface ExecutionRecord {
 }
 
 interface Series {
-  outcomes: Map<SandboxStatus, number>
+  executions: TallyChild
   duration: BucketChild
   peakRss: BucketChild
 }
@@ -59,9 +53,7 @@ function seriesFor(plugin: string, outcome: SandboxStatus): Series {
   const key = `${plugin}\u0000${outcome}`
   let found = series.get(key)
   if (!found) {
-    let outcomes = executionCounts.get(plugin)
-    if (!outcomes) executionCounts.set(plugin, (outcomes = new Map()))
-    found = { outcomes, duration: duration.labels(plugin, outcome), peakRss: peakRss.labels(plugin) }
+    found = { executions: executions.labels(plugin, outcome), duration: duration.labels(plugin, outcome), peakRss: peakRss.labels(plugin) }
     series.set(key, found)
   }
   return found
@@ -70,7 +62,7 @@ function seriesFor(plugin: string, outcome: SandboxStatus): Series {
 export const isolationMetrics = {
   record(entry: ExecutionRecord): void {
     const s = seriesFor(entry.plugin, entry.outcome)
-    s.outcomes.set(entry.outcome, (s.outcomes.get(entry.outcome) ?? 0) + 1)
+    s.executions.inc()
     s.duration.observe(entry.durationMs / 1000)
     if (entry.peakRssBytes > 0) s.peakRss.observe(entry.peakRssBytes)
   }

@@ -358,12 +358,12 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     )
     this.#counts.pending += added.length
     for (const entry of added) this.emit('dlq.entryAdded', { entry })
-    this.#metrics.enqueued.inc({ result: 'added' }, added.length)
+    this.#metrics.enqueued.labels('added').inc(added.length)
     const out = results.map((result, index): EnqueueResult => {
       if (result !== 'full') return result
       const counts = this.counts()
       const rejectedId = entryIdOf((pending[index] as PendingEnqueue).input)
-      this.#metrics.enqueued.inc({ result: 'full' })
+      this.#metrics.enqueued.labels('full').inc()
       this.emit('dlq.full', { counts, rejectedId })
       return err(refusalError(rejectedId, 'full', counts.capacity))
     })
@@ -404,7 +404,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     }
     // Stopped mid-replay: leave it `retrying`; the next start records it as interrupted without counting it.
     if (signal.aborted) return
-    this.#metrics.replays.inc({ outcome: outcome.kind })
+    this.#metrics.replays.labels(outcome.kind).inc()
     this.#recordOutcome(entry.id, outcome, startedAtMs, 0)
   }
 

@@ -2,9 +2,10 @@
  * DLQ metrics (prom-client), registered into the shared `metricsRegistry` by default; tests pass their own
  * `new Registry()`. A second queue on the same registry replaces this file's metrics (last queue wins).
  */
-import { Counter, Gauge, type Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
 import type { DlqCounts } from '../../../shared/dlq.ts'
 import { metricsRegistry } from '../metrics.ts'
+import { TallyCounter } from '../tally-counter.ts'
 
 const NAMES = [
   'conductor_dlq_entries',
@@ -16,8 +17,9 @@ const NAMES = [
 
 export interface DlqMetrics {
   registry: Registry
-  enqueued: Counter<'result'>
-  replays: Counter<'outcome'>
+  /** Every enqueue call counts (one batch commits many): counted without prom-client's per-call label hashing. */
+  enqueued: TallyCounter<'result'>
+  replays: TallyCounter<'outcome'>
 }
 
 /** Gauges read `counts()` when scraped (no cost per enqueue); counters are bumped by the queue. */
@@ -49,13 +51,13 @@ export function createDlqMetrics(counts: () => DlqCounts, registry: Registry = m
       this.set(counts().full ? 1 : 0)
     }
   })
-  const enqueued = new Counter({
+  const enqueued = new TallyCounter({
     name: 'conductor_dlq_enqueue_total',
     help: 'Enqueue calls by result (added, full)',
     labelNames: ['result'] as const,
     registers: [registry]
   })
-  const replays = new Counter({
+  const replays = new TallyCounter({
     name: 'conductor_dlq_replays_total',
     help: 'Replays by outcome (delivered, failed, deferred, invalid)',
     labelNames: ['outcome'] as const,

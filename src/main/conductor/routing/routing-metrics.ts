@@ -5,14 +5,15 @@
  * Registered into the shared `metricsRegistry` by default; tests may pass their own `new Registry()`.
  *
  * Hot path: prom-client hashes the label set on every `inc`/`set`/`observe`, which cost more than routing
- * itself. So request counts are plain numbers in nested maps copied into the counter at scrape time
- * (`collect`), the in-flight gauge reads the router's own map at scrape time, and the two latency histograms
- * are `BucketHistogram`s (same exposition, children looked up once, `observe` is a few additions).
+ * itself. So request counts are a `TallyCounter` (plain numbers copied into the counter at scrape time), the
+ * in-flight gauge reads the router's own map at scrape time, and the two latency histograms are
+ * `BucketHistogram`s (same exposition, children looked up once, `observe` is a few additions).
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { BreakerState } from '../../../shared/routing.ts'
 import { metricsRegistry } from '../metrics.ts'
 import { BucketHistogram, type BucketChild } from '../bucket-histogram.ts'
+import { TallyCounter, type TallyChild } from '../tally-counter.ts'
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, 'forced-open': 3 }
 
@@ -56,21 +57,18 @@ const NAMES = [
 /** Creates the metrics in `registry`, replacing only this file's own metrics if a previous router left them. */
 export function createRoutingMetrics(registry: Registry = metricsRegistry): RoutingMetrics {
   for (const name of NAMES) registry.removeSingleMetric(name)
-  // platform → rule → outcome → count
-  const counts = new Map<string, Map<string, Map<Outcome, number>>>()
+  // platform → rule → outcome → its count, looked up without building a key per request
+  const tallies = new Map<string, Map<string, Map<Outcome, TallyChild>>>()
   let inFlightSource: InFlightSource = () => []
   let queuedSource: QueuedSource = () => []
 
-  const requests = new Counter({
+  const requestTally = new TallyCounter({
     name: 'conductor_router_requests_total',
     help: 'Routed requests by platform, rule and outcome (ok, failed, rejected)',
     labelNames: ['platform', 'rule', 'outcome'] as const,
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const [platform, rules] of counts) for (const [rule, outcomes] of rules) for (const [outcome, n] of outcomes) this.inc({ platform, rule, outcome }, n)
-    }
+    registers: [registry]
   })
+  const requests = requestTally.counter
   const routingSeconds = new BucketHistogram({
     name: 'conductor_router_routing_seconds',
     help: 'Time to validate, sanitize and match a rule',
@@ -131,11 +129,13 @@ export function createRoutingMetrics(registry: Registry = metricsRegistry): Rout
       breakerState.set({ platform }, BREAKER_VALUE[state])
     },
     countRequest(platform, rule, outcome) {
-      let rules = counts.get(platform)
-      if (rules === undefined) counts.set(platform, (rules = new Map()))
+      let rules = tallies.get(platform)
+      if (rules === undefined) tallies.set(platform, (rules = new Map()))
       let outcomes = rules.get(rule)
       if (outcomes === undefined) rules.set(rule, (outcomes = new Map()))
-      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
+      let tally = outcomes.get(outcome)
+      if (tally === undefined) outcomes.set(outcome, (tally = requestTally.labels(platform, rule, outcome)))
+      tally.inc()
     },
     observeRouting(seconds) {
       routingChild.observe(seconds)
