@@ -9,6 +9,7 @@
  * is found once (`labels(...)`, kept by the caller) and `observe` is a bucket search and three additions.
  */
 import type { Registry } from 'prom-client'
+import { LabelledChildren } from './labelled-children.ts'
 
 export interface BucketHistogramOptions<L extends string> {
   name: string
@@ -59,28 +60,20 @@ export class BucketHistogram<L extends string = never> {
   readonly aggregator = 'sum'
   readonly labelNames: readonly L[]
   private readonly bounds: readonly number[]
-  private readonly children = new Map<string, BucketChild>()
+  private readonly children: LabelledChildren<BucketChild>
 
   constructor(options: BucketHistogramOptions<L>) {
     this.name = options.name
     this.help = options.help
     this.labelNames = options.labelNames ?? []
-    this.bounds = [...options.buckets].sort((a, b) => a - b)
+    const bounds = (this.bounds = [...options.buckets].sort((a, b) => a - b))
+    this.children = new LabelledChildren(this.name, this.labelNames, (labels) => new BucketChild(bounds, labels))
     for (const registry of options.registers) registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0])
   }
 
   /** The child of one label set, in `labelNames` order; keep it and call its `observe`. */
   labels(...values: string[]): BucketChild {
-    if (values.length !== this.labelNames.length) throw new Error(`${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`)
-    const key = values.join('\u0000')
-    let child = this.children.get(key)
-    if (child === undefined) {
-      const labels: Record<string, string> = {}
-      this.labelNames.forEach((name, i) => (labels[name] = values[i] as string))
-      child = new BucketChild(this.bounds, labels)
-      this.children.set(key, child)
-    }
-    return child
+    return this.children.get(values)
   }
 
   /** Observes into the unlabelled child (only for a histogram without labels). */
@@ -89,13 +82,13 @@ export class BucketHistogram<L extends string = never> {
   }
 
   reset(): void {
-    this.children.clear()
+    this.children.all.clear()
   }
 
   /** prom-client's metric read: cumulative buckets, then sum and count, per label set. */
   async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: ExportedValue[] }> {
     const values: ExportedValue[] = []
-    for (const child of this.children.values()) {
+    for (const child of this.children.all.values()) {
       let cumulative = 0
       for (let i = 0; i <= this.bounds.length; i++) {
         cumulative += child.counts[i] as number

@@ -5,6 +5,7 @@
  * and `inc` is an addition. Same exposition as a plain prom-client counter.
  */
 import { Counter, type Registry } from 'prom-client'
+import { LabelledChildren } from './labelled-children.ts'
 
 export interface TallyCounterOptions<L extends string> {
   name: string
@@ -30,14 +31,10 @@ export class TallyChild {
 export class TallyCounter<L extends string> {
   /** The prom-client counter the registry reads. */
   readonly counter: Counter<L>
-  private readonly name: string
-  private readonly labelNames: readonly L[]
-  private readonly children = new Map<string, TallyChild>()
+  private readonly children: LabelledChildren<TallyChild>
 
   constructor(options: TallyCounterOptions<L>) {
-    this.name = options.name
-    this.labelNames = options.labelNames
-    const children = this.children
+    const children = (this.children = new LabelledChildren(options.name, options.labelNames, (labels) => new TallyChild(labels)))
     this.counter = new Counter<L>({
       name: options.name,
       help: options.help,
@@ -45,22 +42,13 @@ export class TallyCounter<L extends string> {
       registers: options.registers,
       collect() {
         this.reset()
-        for (const child of children.values()) if (child.count > 0) this.inc(child.labels, child.count)
+        for (const child of children.all.values()) if (child.count > 0) this.inc(child.labels, child.count)
       }
     })
   }
 
   /** The child of one label set, values in `labelNames` order; keep it and call its `inc`. */
   labels(...values: string[]): TallyChild {
-    if (values.length !== this.labelNames.length) throw new Error(`${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`)
-    const key = values.join('\u0000')
-    let child = this.children.get(key)
-    if (child === undefined) {
-      const labels: Partial<Record<string, string>> = {}
-      this.labelNames.forEach((name, i) => (labels[name] = values[i]))
-      child = new TallyChild(labels)
-      this.children.set(key, child)
-    }
-    return child
+    return this.children.get(values)
   }
 }
