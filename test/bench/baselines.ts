@@ -84,42 +84,75 @@ function payload(n: number): object {
   return { t: 'req', id: `r${n}`, kind: 'handle', input: { id: `r${n}`, type: 'echo', content: 'x', metadata: {} }, deadlineMs: Date.now() + 30_000 }
 }
 
-/** A raw fork IPC echo of request-sized messages: the floor any request through a child process pays. */
-export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Promise<IpcRoundTrip> {
+/** A raw fork IPC echo child kept open, so a bench can interleave its ping-pong with what it compares it to. */
+export interface RawIpcEcho {
+  pid: number
+  /** `count` sequential round trips (send, wait for the echo); returns the elapsed ms. */
+  pingPong(count: number): Promise<number>
+  /** `count` messages with `window` in flight at once; returns the elapsed ms. */
+  pipelined(count: number, window: number): Promise<number>
+  close(): void
+}
+
+/** Starts the raw echo child (`process.on('message', (m) => process.send(m))`) and warms it up. */
+export async function openRawIpcEcho(): Promise<RawIpcEcho> {
   const dir = mkdtempSync(join(tmpdir(), 'conductor-ipc-baseline-'))
   const script = join(dir, 'echo.mjs')
   writeFileSync(script, "process.on('message', (m) => process.send(m))\n")
   const child = fork(script, [], { stdio: 'ignore' })
-  try {
-    await new Promise<void>((resolve) => child.once('spawn', () => resolve()))
-    const roundTrip = (n: number) =>
-      new Promise<void>((resolve) => {
-        child.once('message', () => resolve())
-        child.send(payload(n))
-      })
-    for (let i = 0; i < 1000; i++) await roundTrip(i) // warm-up
-    let started = performance.now()
-    const cpu = await cpuPerRoundTrip(child.pid!, messages, async () => {
-      for (let i = 0; i < messages; i++) await roundTrip(i)
+  await new Promise<void>((resolve) => child.once('spawn', () => resolve()))
+  let sent = 0
+  const roundTrip = () =>
+    new Promise<void>((resolve) => {
+      child.once('message', () => resolve())
+      child.send(payload(sent++))
     })
-    const sequentialMs = performance.now() - started
-
-    started = performance.now()
-    await new Promise<void>((resolve) => {
-      let sent = 0
-      let received = 0
-      const onMessage = (): void => {
-        received++
-        if (sent < messages) child.send(payload(sent++))
-        if (received === messages) {
-          child.off('message', onMessage)
-          resolve()
+  const echo: RawIpcEcho = {
+    pid: child.pid!,
+    async pingPong(count) {
+      const started = performance.now()
+      for (let i = 0; i < count; i++) await roundTrip()
+      return performance.now() - started
+    },
+    async pipelined(count, window) {
+      const started = performance.now()
+      await new Promise<void>((resolve) => {
+        let out = 0
+        let received = 0
+        const onMessage = (): void => {
+          received++
+          if (out < count) {
+            out++
+            child.send(payload(sent++))
+          }
+          if (received === count) {
+            child.off('message', onMessage)
+            resolve()
+          }
         }
-      }
-      child.on('message', onMessage)
-      for (; sent < Math.min(window, messages); sent++) child.send(payload(sent))
+        child.on('message', onMessage)
+        for (; out < Math.min(window, count); out++) child.send(payload(sent++))
+      })
+      return performance.now() - started
+    },
+    close() {
+      child.kill()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  await echo.pingPong(1000) // warm-up
+  return echo
+}
+
+/** A raw fork IPC echo of request-sized messages: the floor any request through a child process pays. */
+export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Promise<IpcRoundTrip> {
+  const echo = await openRawIpcEcho()
+  try {
+    let sequentialMs = 0
+    const cpu = await cpuPerRoundTrip(echo.pid, messages, async () => {
+      sequentialMs = await echo.pingPong(messages)
     })
-    const pipelinedMs = performance.now() - started
+    const pipelinedMs = await echo.pipelined(messages, window)
     return {
       roundTripUs: (sequentialMs * 1000) / messages,
       perSecond: messages / (sequentialMs / 1000),
@@ -127,7 +160,6 @@ export async function measureRawIpcRoundTrip(messages = 2000, window = 32): Prom
       cpu
     }
   } finally {
-    child.kill()
-    rmSync(dir, { recursive: true, force: true })
+    echo.close()
   }
 }

@@ -3,15 +3,19 @@
  * through real sandboxes (discord + android, 2 instances each) against a raw fork IPC ping-pong measured in
  * the same run (target ≥ 0.5×). Reports only; never asserts.
  */
-import { resolve } from 'node:path'
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Registry } from 'prom-client'
 import { IsolatedPluginRunner } from '../../src/main/conductor/isolation.ts'
 import { RequestRouter } from '../../src/main/conductor/router.ts'
 import type { PlatformDirectory } from '../../src/main/conductor/routing/platform-directory.ts'
 import { createRoutingMetrics } from '../../src/main/conductor/routing/routing-metrics.ts'
+import type { SandboxRunner } from '../../src/main/conductor/sandbox/runner-api.ts'
 import { PluginManager } from '../../src/main/plugins/manager.ts'
-import { measureRawIpcRoundTrip, median, shippedChildHost } from './baselines.ts'
+import { measureRawIpcRoundTrip, median, openRawIpcEcho, shippedChildHost, type RawIpcEcho } from './baselines.ts'
 
 const BUILTIN_DIR = resolve(import.meta.dirname, '../../resources/plugins')
 
@@ -52,7 +56,7 @@ function determineRouteLatency(): void {
  * The sandbox alone (no router), for attribution: the same sample requests, each sent straight to an instance
  * of the platform the router would choose (decided once, up front), round-robin per platform.
  */
-async function direct(runner: IsolatedPluginRunner, router: RequestRouter, total: number, concurrency: number): Promise<number> {
+async function direct(runner: Pick<SandboxRunner, 'execute'>, router: RequestRouter, total: number, concurrency: number): Promise<number> {
   const plans = SAMPLE_REQUESTS.map((input, i) => {
     const decision = router.determineRoute(input)
     if (!decision.ok) throw new Error(`sample ${i} does not route: ${decision.error.message}`)
@@ -102,22 +106,79 @@ async function routed(router: RequestRouter, total: number, concurrency: number)
 }
 
 /**
- * Routed and sandbox-alone throughput measured in alternating chunks (10 each, ABBA order), so drift on a shared
- * machine (a neighbour's burst, JIT warm-up, the baseline's child exiting) hits both alike; rates over the
- * summed time.
+ * Routed and sandbox-alone throughput, and the raw ping-pong when `raw` is given, measured in alternating
+ * chunks (10 each; the order rotates every chunk), so drift on a shared machine (a neighbour's burst, JIT
+ * warm-up) hits every side alike; rates over each side's summed time. The raw side is a round trip per
+ * request, so it is only interleaved with one request in flight.
  */
-async function interleaved(router: RequestRouter, runner: IsolatedPluginRunner, total: number, concurrency: number): Promise<{ routed: number; direct: number }> {
+async function interleaved(
+  router: RequestRouter,
+  runner: Pick<SandboxRunner, 'execute'>,
+  total: number,
+  concurrency: number,
+  raw?: RawIpcEcho
+): Promise<{ routed: number; direct: number; raw: number | null }> {
   const chunks = 10
   const size = Math.ceil(total / chunks)
-  let routedSeconds = 0
-  let directSeconds = 0
+  const seconds = { routed: 0, direct: 0, raw: 0 }
+  const sides: Array<[keyof typeof seconds, () => Promise<number>]> = [
+    ['routed', async () => size / (await routed(router, size, concurrency))],
+    ['direct', async () => size / (await direct(runner, router, size, concurrency))],
+    ...(raw ? [['raw', async () => (await raw.pingPong(size)) / 1_000] as [keyof typeof seconds, () => Promise<number>]] : [])
+  ]
   for (let chunk = 0; chunk < chunks; chunk++) {
-    // ABBA order: neither side always runs first after the other.
-    if (chunk % 2 === 1) directSeconds += size / (await direct(runner, router, size, concurrency))
-    routedSeconds += size / (await routed(router, size, concurrency))
-    if (chunk % 2 === 0) directSeconds += size / (await direct(runner, router, size, concurrency))
+    for (let i = 0; i < sides.length; i++) {
+      const [side, run] = sides[(chunk + i) % sides.length]!
+      seconds[side] += await run()
+    }
   }
-  return { routed: (size * chunks) / routedSeconds, direct: (size * chunks) / directSeconds }
+  const rate = (s: number): number => (size * chunks) / s
+  return { routed: rate(seconds.routed), direct: rate(seconds.direct), raw: raw ? rate(seconds.raw) : null }
+}
+
+/**
+ * Attribution: the same router and requests over four raw fork echo children (the ping-pong's child, one per
+ * instance id) instead of sandboxes, against those children called directly. It shows what the router costs
+ * on this machine when requests rotate over processes, with no sandbox code on either side, and the ceiling
+ * of "routed vs ping-pong" if the sandbox cost nothing.
+ */
+async function overEchoChildren(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'conductor-router-echo-'))
+  const script = join(dir, 'echo.mjs')
+  writeFileSync(script, "process.on('message', (m) => process.send(m))\n")
+  const ids = ['discord-1', 'discord-2', 'android-1', 'android-2']
+  const children = new Map<string, ChildProcess>(ids.map((id) => [id, fork(script, [], { stdio: 'ignore' })]))
+  const spawned = Promise.all([...children.values()].map((child) => new Promise((done) => child.once('spawn', done))))
+  const raw = await openRawIpcEcho()
+  try {
+    await spawned
+    const echo: Pick<SandboxRunner, 'execute'> = {
+      execute: (instanceId, request) =>
+        new Promise((done) => {
+          const child = children.get(instanceId)
+          if (child === undefined) throw new Error(`no echo child ${instanceId}`)
+          child.once('message', (reply) =>
+            done({ status: 'ok', output: reply, instanceId, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, durationMs: 0, peakRssBytes: 0, cpuMs: 0 })
+          )
+          child.send(request)
+        })
+    }
+    const directory: PlatformDirectory = {
+      instancesOf: (platform) => (platform === 'discord' || platform === 'android' ? ids.filter((id) => id.startsWith(platform)).map((instanceId) => ({ instanceId, state: 'ready' as const, healthy: true })) : undefined)
+    }
+    const router = new RequestRouter({ directory, runner: echo, metrics: createRoutingMetrics(new Registry()) })
+    await interleaved(router, echo, 2_000, 1) // warm-up
+    const { routed: viaRouter, direct: alone, raw: pingPongPerSecond } = await interleaved(router, echo, 10_000, 1, raw)
+    const us = (perSecond: number): string => (1e6 / perSecond).toFixed(1)
+    console.log(
+      `attribution, 1 in flight over 4 raw echo children (no sandbox): routed ${us(viaRouter)} µs vs direct ${us(alone)} µs per request, ` +
+        `the router adds ${(1e6 / viaRouter - 1e6 / alone).toFixed(1)} µs here; ping-pong ${us(pingPongPerSecond!)} µs, so routed over echo children = ${(viaRouter / pingPongPerSecond!).toFixed(2)}× the ping-pong (the ceiling if the sandbox cost nothing)`
+    )
+  } finally {
+    for (const child of children.values()) child.kill()
+    raw.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 export default async function bench(): Promise<void> {
@@ -133,15 +194,21 @@ export default async function bench(): Promise<void> {
     if (started.loadErrors.length > 0) console.log('load errors:', started.loadErrors)
     const router = new RequestRouter({ directory: manager, runner, metrics: createRoutingMetrics(new Registry()) })
     await routed(router, 2_000, 16) // warm-up
-    // The machine is shared and noisy: three rounds, medians reported; within a round routed and sandbox-alone
-    // runs alternate in chunks. The raw baseline is the sandbox bench's fork IPC echo (sequential round trips,
-    // and 32 in flight).
+    // The machine is shared and noisy: three rounds, medians reported. The raw baseline is the sandbox bench's
+    // fork IPC echo: its ping-pong runs in the same alternating chunks as the routed and sandbox-alone requests
+    // (one run of it on its own swung between 47 and 86 µs per round trip here, and with it the ratio); its
+    // 32-in-flight figure is measured once per round.
     const rounds: Array<{ raw1: number; raw32: number; routed1: number; routed32: number; direct1: number; direct32: number }> = []
-    for (let round = 0; round < 3; round++) {
-      const raw = await measureRawIpcRoundTrip(2_000, 32)
-      const one = await interleaved(router, runner, 2_000, 1)
-      const many = await interleaved(router, runner, 20_000, 32)
-      rounds.push({ raw1: raw.perSecond, raw32: raw.pipelinedPerSecond, routed1: one.routed, routed32: many.routed, direct1: one.direct, direct32: many.direct })
+    const echo = await openRawIpcEcho()
+    try {
+      for (let round = 0; round < 3; round++) {
+        const raw = await measureRawIpcRoundTrip(2_000, 32)
+        const one = await interleaved(router, runner, 2_000, 1, echo)
+        const many = await interleaved(router, runner, 20_000, 32)
+        rounds.push({ raw1: one.raw!, raw32: raw.pipelinedPerSecond, routed1: one.routed, routed32: many.routed, direct1: one.direct, direct32: many.direct })
+      }
+    } finally {
+      echo.close()
     }
     for (const concurrency of [1, 32] as const) {
       const raw = median(rounds.map((r) => (concurrency === 1 ? r.raw1 : r.raw32)))
@@ -161,6 +228,7 @@ export default async function bench(): Promise<void> {
     const pingPong = median(rounds.map((r) => r.raw1))
     const underLoad = median(rounds.map((r) => r.routed32))
     console.log(`routed e2e under load (32 in flight) vs the raw ping-pong (1 in flight): ${underLoad.toFixed(0)} vs ${pingPong.toFixed(0)} = ${(underLoad / pingPong).toFixed(2)}× (not the issue's reading above)`)
+    await overEchoChildren()
   } finally {
     await manager.stop()
     await runner.close()
