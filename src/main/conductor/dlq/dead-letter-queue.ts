@@ -29,6 +29,7 @@ import { backoffBoundsMs } from './backoff.ts'
 import { entryIdOf, type DeadLetterInput, type DeadLetterSink, type ReplayOutcome, type RequestReplayer } from './dead-letter-port.ts'
 import type { DlqConfig } from './dlq-config.ts'
 import { createDlqMetrics, type DlqMetrics } from './dlq-metrics.ts'
+import type { TallyChild } from '../tally-counter.ts'
 import type { DlqStore } from './dlq-store.ts'
 import { applyReplayOutcome, createEntry, markRetrying, reopenEntry, type TransitionContext } from './entry-transitions.ts'
 import { GroupCommitter } from './group-commit.ts'
@@ -70,6 +71,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
   readonly #random: () => number
   readonly #replayer: RequestReplayer
   readonly #metrics: DlqMetrics
+  /** The enqueue counter's `added` child, kept (every batch bumps it). */
+  readonly #addedTally: TallyChild
   readonly #scheduler: RetryScheduler<DlqEntry>
   readonly #committer: GroupCommitter<PendingEnqueue, EnqueueResult>
   readonly #counts: Record<DlqState, number>
@@ -83,6 +86,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
   /** Timers of replay outcomes waiting to be written again after a failed write. */
   readonly #outcomeWrites = new Set<unknown>()
   #warned = false
+  /** Live entries at which `dlq.capacityWarning` fires (the config cannot change under a queue). */
+  readonly #warningAt: number
   #closed = false
   #retentionTimer: unknown = null
 
@@ -109,6 +114,8 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     this.#onError = options.onError ?? ((cause) => console.error('[dlq]', cause))
     this.#counts = store.countsByState()
     this.#metrics = createDlqMetrics(() => this.counts(), options.metricsRegistry)
+    this.#addedTally = this.#metrics.enqueued.labels('added')
+    this.#warningAt = Math.max(1, Math.floor(options.config.maxEntries * options.config.warnAtFraction))
     this.#committer = new GroupCommitter({
       commit: (inputs) => this.#commitBatch(inputs),
       failed: (cause) => err({ code: 'DLQ_UNAVAILABLE', message: `DLQ write failed: ${toInternalError(cause).message}` }),
@@ -145,6 +152,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
    * own and a throw goes to `onError`.
    */
   override emit<K extends DlqEventName>(event: K, ...args: EmitterMap[K]): boolean {
+    if (this.listenerCount(event as DlqEventName) === 0) return false
     const listeners = this.rawListeners(event as DlqEventName) as Array<(...a: unknown[]) => unknown>
     for (const listener of listeners) {
       try {
@@ -249,7 +257,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
       ...this.#counts,
       live,
       capacity,
-      warningAt: Math.max(1, Math.floor(capacity * this.#config.warnAtFraction)),
+      warningAt: this.#warningAt,
       full: live >= capacity
     }
   }
@@ -358,7 +366,7 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
     )
     this.#counts.pending += added.length
     for (const entry of added) this.emit('dlq.entryAdded', { entry })
-    this.#metrics.enqueued.labels('added').inc(added.length)
+    this.#addedTally.inc(added.length)
     const out = results.map((result, index): EnqueueResult => {
       if (result !== 'full') return result
       const counts = this.counts()
@@ -451,11 +459,11 @@ export class DeadLetterQueue extends EventEmitter<EmitterMap> implements DeadLet
   }
 
   #afterCountsChanged(): void {
-    const counts = this.counts()
-    if (counts.live >= counts.warningAt && !this.#warned) {
+    const live = this.#live()
+    if (live >= this.#warningAt && !this.#warned) {
       this.#warned = true
-      this.emit('dlq.capacityWarning', { counts })
-    } else if (counts.live < counts.warningAt) {
+      this.emit('dlq.capacityWarning', { counts: this.counts() })
+    } else if (live < this.#warningAt) {
       this.#warned = false
     }
   }
