@@ -87,6 +87,8 @@ function payload(n: number): object {
 /** A raw fork IPC echo child kept open, so a bench can interleave its ping-pong with what it compares it to. */
 export interface RawIpcEcho {
   pid: number
+  /** Sends one message; resolves with its echo. */
+  echo(message: unknown): Promise<unknown>
   /** `count` sequential round trips (send, wait for the echo); returns the elapsed ms. */
   pingPong(count: number): Promise<number>
   /** `count` messages with `window` in flight at once; returns the elapsed ms. */
@@ -102,16 +104,17 @@ export async function openRawIpcEcho(): Promise<RawIpcEcho> {
   const child = fork(script, [], { stdio: 'ignore' })
   await new Promise<void>((resolve) => child.once('spawn', () => resolve()))
   let sent = 0
-  const roundTrip = () =>
-    new Promise<void>((resolve) => {
-      child.once('message', () => resolve())
-      child.send(payload(sent++))
+  const roundTrip = (message: unknown) =>
+    new Promise<unknown>((resolve) => {
+      child.once('message', resolve)
+      child.send(message as Parameters<typeof child.send>[0])
     })
   const echo: RawIpcEcho = {
     pid: child.pid!,
+    echo: roundTrip,
     async pingPong(count) {
       const started = performance.now()
-      for (let i = 0; i < count; i++) await roundTrip()
+      for (let i = 0; i < count; i++) await roundTrip(payload(sent++))
       return performance.now() - started
     },
     async pipelined(count, window) {

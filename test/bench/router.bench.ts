@@ -3,10 +3,7 @@
  * through real sandboxes (discord + android, 2 instances each) against a raw fork IPC ping-pong measured in
  * the same run (target ≥ 0.5×). Reports only; never asserts.
  */
-import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Registry } from 'prom-client'
 import { IsolatedPluginRunner } from '../../src/main/conductor/isolation.ts'
@@ -143,25 +140,18 @@ async function interleaved(
  * of "routed vs ping-pong" if the sandbox cost nothing.
  */
 async function overEchoChildren(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'conductor-router-echo-'))
-  const script = join(dir, 'echo.mjs')
-  writeFileSync(script, "process.on('message', (m) => process.send(m))\n")
   const ids = ['discord-1', 'discord-2', 'android-1', 'android-2']
-  const children = new Map<string, ChildProcess>(ids.map((id) => [id, fork(script, [], { stdio: 'ignore' })]))
-  const spawned = Promise.all([...children.values()].map((child) => new Promise((done) => child.once('spawn', done))))
+  const children = new Map<string, RawIpcEcho>()
   const raw = await openRawIpcEcho()
   try {
-    await spawned
+    for (const id of ids) children.set(id, await openRawIpcEcho())
     const echo: Pick<SandboxRunner, 'execute'> = {
-      execute: (instanceId, request) =>
-        new Promise((done) => {
-          const child = children.get(instanceId)
-          if (child === undefined) throw new Error(`no echo child ${instanceId}`)
-          child.once('message', (reply) =>
-            done({ status: 'ok', output: reply, instanceId, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, durationMs: 0, peakRssBytes: 0, cpuMs: 0 })
-          )
-          child.send(request)
-        })
+      execute: async (instanceId, request) => {
+        const child = children.get(instanceId)
+        if (child === undefined) throw new Error(`no echo child ${instanceId}`)
+        const reply = await child.echo(request)
+        return { status: 'ok', output: reply, instanceId, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, durationMs: 0, peakRssBytes: 0, cpuMs: 0 }
+      }
     }
     const directory: PlatformDirectory = {
       instancesOf: (platform) => (platform === 'discord' || platform === 'android' ? ids.filter((id) => id.startsWith(platform)).map((instanceId) => ({ instanceId, state: 'ready' as const, healthy: true })) : undefined)
@@ -175,9 +165,8 @@ async function overEchoChildren(): Promise<void> {
         `the router adds ${(1e6 / viaRouter - 1e6 / alone).toFixed(1)} µs here; ping-pong ${us(pingPongPerSecond!)} µs, so routed over echo children = ${(viaRouter / pingPongPerSecond!).toFixed(2)}× the ping-pong (the ceiling if the sandbox cost nothing)`
     )
   } finally {
-    for (const child of children.values()) child.kill()
+    for (const child of children.values()) child.close()
     raw.close()
-    rmSync(dir, { recursive: true, force: true })
   }
 }
 
