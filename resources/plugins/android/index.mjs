@@ -1,9 +1,11 @@
 // Built-in Android platform plugin: answers `METHOD /api/path [json body]` calls with an HTTP-like status and
-// body. Plain ESM with no imports (runs inside the sandbox child); deterministic, no network.
+// body, and turns a broadcast's plain text into a push notification for the app. Plain ESM with no imports
+// (runs inside the sandbox child); deterministic, no network.
 
 let settings = { botName: 'Demi', apiVersion: 1 }
 let handled = 0
 let messages = 0
+let notifications = 0
 
 export function initialize(config) {
   if (config && typeof config === 'object') settings = { ...settings, ...config }
@@ -34,6 +36,12 @@ const ROUTES = {
 export function handleRequest(request, ctx) {
   handled++
   const call = parseCall(String(request.content))
+  if (call === null && request.type === 'broadcast') {
+    // An announcement fanned out to every platform (e.g. "Maintenance at 22:00") is not an API call: the app
+    // shows it as a notification.
+    notifications++
+    return { requestId: request.id, ...respond(202, { notification: `${settings.botName}: ${String(request.content)}`, notificationNo: notifications }) }
+  }
   if (call === null) return respond(400, { error: 'expected "METHOD /api/path [json body]"' })
   let body = null
   if (call.rawBody.length > 0) {

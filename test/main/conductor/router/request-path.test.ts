@@ -34,6 +34,18 @@ describe('routeRequest', () => {
     expect(post.results[0]).toMatchObject({ ok: true, platform: 'android', output: { status: 201, body: { accepted: true, reply: 'Demi: hi', deviceId: 'd7' } } })
     const missing = await router.routeRequest({ type: 'android', content: 'GET /api/nothing' })
     expect(missing.results[0]).toMatchObject({ ok: true, output: { status: 404 } })
+    const plain = await router.routeRequest({ type: 'android', content: 'hello there' })
+    expect(plain.results[0]).toMatchObject({ ok: true, output: { status: 400 } })
+  })
+
+  it('delivers a broadcast to Discord as a message and to Android as a notification (the panel sample)', async () => {
+    const { router } = await setup()
+    const response = await router.routeRequest({ type: 'broadcast', content: 'Maintenance at 22:00', target: ['discord', 'android'] })
+    expect(RouteResponseSchema.parse(response)).toMatchObject({ ok: true, status: 'ok', ruleId: 'request:target' })
+    expect(response.results).toEqual([
+      expect.objectContaining({ ok: true, platform: 'discord', output: expect.objectContaining({ kind: 'message', reply: 'Demi: Maintenance at 22:00' }) }),
+      expect.objectContaining({ ok: true, platform: 'android', output: expect.objectContaining({ status: 202, body: { notification: 'Demi: Maintenance at 22:00', notificationNo: 1 } }) })
+    ])
   })
 
   it('times out a plugin slower than the route timeout within the deadline plus slack, and the instance stays usable', async () => {
