@@ -3,8 +3,11 @@ import type { ConductorError } from '../../../shared/errors.ts'
 
 export function describeError(error: ConductorError): string {
   switch (error.code) {
-    case 'BAD_REQUEST':
-      return error.issues.length ? `${error.message}: ${error.issues.map((i) => `${i.path || '(request)'} ${i.message}`).join('; ')}` : error.message
+    case 'BAD_REQUEST': {
+      // The router's message already names its first issue; list only what it does not say yet.
+      const unsaid = error.issues.filter((i) => !error.message.includes(i.message))
+      return unsaid.length ? `${error.message}: ${unsaid.map((i) => `${i.path || '(request)'} ${i.message}`).join('; ')}` : error.message
+    }
     case 'ROUTE_NOT_FOUND':
       return `No route: ${error.message}`
     case 'NO_INSTANCE':
