@@ -120,9 +120,9 @@ async function interleaved(
   const seconds = { routed: 0, direct: 0, raw: 0 }
   const sides: Array<[keyof typeof seconds, () => Promise<number>]> = [
     ['routed', async () => size / (await routed(router, size, concurrency))],
-    ['direct', async () => size / (await direct(runner, router, size, concurrency))],
-    ...(raw ? [['raw', async () => (await raw.pingPong(size)) / 1_000] as [keyof typeof seconds, () => Promise<number>]] : [])
+    ['direct', async () => size / (await direct(runner, router, size, concurrency))]
   ]
+  if (raw) sides.push(['raw', async () => (await raw.pingPong(size)) / 1_000])
   for (let chunk = 0; chunk < chunks; chunk++) {
     for (let i = 0; i < sides.length; i++) {
       const [side, run] = sides[(chunk + i) % sides.length]!
