@@ -11,6 +11,7 @@ import { RequestRouter } from '../../src/main/conductor/router.ts'
 import type { PlatformDirectory } from '../../src/main/conductor/routing/platform-directory.ts'
 import { createRoutingMetrics } from '../../src/main/conductor/routing/routing-metrics.ts'
 import type { SandboxRunner } from '../../src/main/conductor/sandbox/runner-api.ts'
+import type { SandboxResult } from '../../src/shared/sandbox.ts'
 import { PluginManager } from '../../src/main/plugins/manager.ts'
 import { measureRawIpcRoundTrip, median, openRawIpcEcho, shippedChildHost, type RawIpcEcho } from './baselines.ts'
 
@@ -75,10 +76,15 @@ async function direct(runner: Pick<SandboxRunner, 'execute'>, router: RequestRou
   return total / ((performance.now() - started) / 1_000)
 }
 
+/** A successful sandbox result with no output captured and no resources used, for runners that are not sandboxes. */
+function okResult(instanceId: string, output: unknown): SandboxResult {
+  return { status: 'ok', output, instanceId, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, durationMs: 0, peakRssBytes: 0, cpuMs: 0 }
+}
+
 /** In-process router overhead: the runner answers at once, so only routing work is timed. */
 async function routerOverheadUs(): Promise<number> {
   const directory: PlatformDirectory = { instancesOf: (p) => (p === 'discord' ? [{ instanceId: 'discord-1', state: 'ready' as const, healthy: true }] : undefined) }
-  const result = { status: 'ok' as const, output: { reply: 'Pong!' }, instanceId: 'discord-1', stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, durationMs: 0, peakRssBytes: 0, cpuMs: 0 }
+  const result = okResult('discord-1', { reply: 'Pong!' })
   const router = new RequestRouter({ directory, runner: { execute: async () => result }, metrics: createRoutingMetrics(new Registry()) })
   for (let i = 0; i < 20_000; i++) await router.routeRequest({ type: 'discord', content: '!ping' })
   const started = performance.now()
@@ -149,8 +155,7 @@ async function overEchoChildren(): Promise<void> {
       execute: async (instanceId, request) => {
         const child = children.get(instanceId)
         if (child === undefined) throw new Error(`no echo child ${instanceId}`)
-        const reply = await child.echo(request)
-        return { status: 'ok', output: reply, instanceId, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, durationMs: 0, peakRssBytes: 0, cpuMs: 0 }
+        return okResult(instanceId, await child.echo(request))
       }
     }
     const directory: PlatformDirectory = {
